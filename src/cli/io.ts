@@ -1,0 +1,42 @@
+/** Where a command writes. Injected so that tests run commands in-process and read what they printed. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Environment variables visible to the command (config overrides, secrets). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Working directory against which relative paths are resolved. */
+  readonly cwd: string;
+}
+
+/** Returns the IO of the real process. */
+export function processIo(): CliIo {
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Returns an IO that collects output in memory, for tests. */
+export function memoryIo(env: Record<string, string | undefined> = {}, cwd = process.cwd()): CliIo & { stdout(): string; stderr(): string } {
+  let stdout = '';
+  let stderr = '';
+  return {
+    out: (text) => { stdout += text; },
+    err: (text) => { stderr += text; },
+    env,
+    cwd,
+    stdout: () => stdout,
+    stderr: () => stderr,
+  };
+}
+
+/** Exit codes used by every command. */
+export const ExitCode = {
+  ok: 0,
+  /** The input (a file, a flag, a config) was wrong; the message says which field and value. */
+  badInput: 1,
+  /** The command line itself was wrong (unknown command or option). */
+  usage: 2,
+} as const;

@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { type CliIo, ExitCode, processIo } from './io.js';
+import { registerLedgerCommand } from './ledger-command.js';
+import { registerConfigCommand } from './config-command.js';
+
+/** Builds the `keel` command tree. Each command returns its exit code through `setExit`. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('keel')
+    .description('keel — a live-trading engine for crypto: exact books, layered pre-trade risk, crash-proof order management')
+    .version('0.1.0')
+    .showHelpAfterError(false)
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  registerLedgerCommand(program, io, setExit);
+  registerConfigCommand(program, io, setExit);
+  return program;
+}
+
+/**
+ * Runs the `keel` command line and returns the process exit code. Never throws for bad input: every expected
+ * failure is printed as one clear message and mapped to an exit code.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = buildProgram(io, (c) => { code = c; });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with code 0.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    throw error;
+  }
+  return code;
+}

@@ -1,0 +1,238 @@
+import { Decimal } from '../domain/decimal.js';
+import {
+  type IncrementError,
+  type InstrumentError,
+  type InstrumentSpec,
+  priceToTicks,
+  sizeToLots,
+} from '../domain/instrument.js';
+import type { Liquidity, OrderSide } from '../domain/order.js';
+import { type Result, err, ok } from '../domain/result.js';
+import { type PositionState, bookTrade, flatPosition, positionValue, unrealizedAt } from './position.js';
+
+/** Finds the spec of a symbol (from an instruments file, a venue, or a default). */
+export type InstrumentLookup = (symbol: string) => Result<InstrumentSpec, InstrumentError>;
+
+/** A fact about the account that the ledger books. Amounts are exact; `ts` is epoch milliseconds. */
+export type AccountEvent =
+  | { readonly type: 'deposit'; readonly ts: number; readonly currency: string; readonly amount: Decimal }
+  | { readonly type: 'withdrawal'; readonly ts: number; readonly currency: string; readonly amount: Decimal }
+  | {
+      readonly type: 'fill';
+      readonly ts: number;
+      readonly symbol: string;
+      readonly side: OrderSide;
+      readonly quantity: Decimal;
+      readonly price: Decimal;
+      /** Fee charged (negative for a rebate). */
+      readonly fee: Decimal;
+      /** Currency of the fee; the instrument's settlement currency when not given. */
+      readonly feeCurrency: string | null;
+      readonly liquidity: Liquidity;
+      /** The venue's trade id, used to refuse a fill booked twice; null when unknown. */
+      readonly tradeId: string | null;
+    }
+  | {
+      readonly type: 'funding';
+      readonly ts: number;
+      readonly symbol: string;
+      /** Funding received (negative when paid). */
+      readonly amount: Decimal;
+      /** Currency of the payment; the instrument's settlement currency when not given. */
+      readonly currency: string | null;
+    }
+  | { readonly type: 'mark'; readonly ts: number; readonly symbol: string; readonly price: Decimal };
+
+/** Why the ledger refused an event. Nothing is booked when an event is refused. */
+export type LedgerError =
+  | InstrumentError
+  | IncrementError
+  | { readonly code: 'NOT_POSITIVE'; readonly field: string; readonly value: string; readonly message: string }
+  | { readonly code: 'DUPLICATE_FILL'; readonly tradeId: string; readonly message: string };
+
+/** A mark price and when it was observed (epoch ms). */
+export interface Mark {
+  readonly price: Decimal;
+  readonly ts: number;
+}
+
+/** How the ledger values the account. */
+export interface LedgerOptions {
+  /** Currency every total is reported in. */
+  readonly valuationCurrency: string;
+  /** A mark older than this (milliseconds) is stale: reported, never used as if fresh. */
+  readonly markStalenessMs: number;
+}
+
+/** Default mark staleness: 30 seconds, as the spec's staleness guard. */
+export const DEFAULT_MARK_STALENESS_MS = 30_000;
+
+function addTo(map: Map<string, Decimal>, key: string, amount: Decimal): void {
+  map.set(key, (map.get(key) ?? Decimal.ZERO).add(amount));
+}
+
+function notPositive(field: string, value: Decimal): Result<never, LedgerError> {
+  return err({ code: 'NOT_POSITIVE', field, value: value.toString(), message: `${field} must be positive, got ${value}` });
+}
+
+/**
+ * The book of an account: cash per currency, positions, realized PnL, fees and funding, and marks. Every amount is
+ * exact. Per currency, equity − net deposits = realized + unrealized − fees + funding holds exactly after any
+ * sequence of events; {@link valuationSnapshot} reports the totals in one valuation currency.
+ *
+ * Spot: a trade moves quote cash by the full notional and a fee in the base coin is a disposal of that coin at the
+ * fill price. Linear and inverse: cash in the settlement currency moves by realized PnL, fees and funding only.
+ */
+export class Ledger {
+  readonly options: LedgerOptions;
+  private readonly lookup: InstrumentLookup;
+  private readonly specs = new Map<string, InstrumentSpec>();
+  /** Cash per currency. */
+  readonly cash = new Map<string, Decimal>();
+  /** Deposits minus withdrawals per currency. */
+  readonly netDeposits = new Map<string, Decimal>();
+  readonly realized = new Map<string, Decimal>();
+  readonly fees = new Map<string, Decimal>();
+  readonly makerFees = new Map<string, Decimal>();
+  readonly takerFees = new Map<string, Decimal>();
+  readonly funding = new Map<string, Decimal>();
+  readonly positions = new Map<string, PositionState>();
+  readonly marks = new Map<string, Mark>();
+  private readonly tradeIds = new Set<string>();
+  /** Number of fills booked. */
+  fillCount = 0;
+  /** Time of the last event booked (epoch ms), or null before any. */
+  lastEventTs: number | null = null;
+
+  constructor(lookup: InstrumentLookup, options: Partial<LedgerOptions> = {}) {
+    this.lookup = lookup;
+    this.options = {
+      valuationCurrency: options.valuationCurrency ?? 'USD',
+      markStalenessMs: options.markStalenessMs ?? DEFAULT_MARK_STALENESS_MS,
+    };
+  }
+
+  /** Returns the spec of a symbol, resolving and caching it on first use. */
+  instrument(symbol: string): Result<InstrumentSpec, InstrumentError> {
+    const known = this.specs.get(symbol);
+    if (known !== undefined) return ok(known);
+    const found = this.lookup(symbol);
+    if (found.ok) this.specs.set(symbol, found.value);
+    return found;
+  }
+
+  /** Books one event; on a typed error nothing is booked. */
+  apply(event: AccountEvent): Result<void, LedgerError> {
+    const result = this.book(event);
+    if (result.ok) this.lastEventTs = event.ts;
+    return result;
+  }
+
+  private book(event: AccountEvent): Result<void, LedgerError> {
+    switch (event.type) {
+      case 'deposit':
+        return this.moveFunds(event.currency, event.amount, 'amount');
+      case 'withdrawal':
+        return this.moveFunds(event.currency, event.amount.neg(), 'amount');
+      case 'fill':
+        return this.bookFill(event);
+      case 'funding':
+        return this.bookFunding(event.symbol, event.amount, event.currency);
+      case 'mark':
+        return this.setMark(event.symbol, event.price, event.ts);
+    }
+  }
+
+  private moveFunds(currency: string, signedAmount: Decimal, field: string): Result<void, LedgerError> {
+    if (signedAmount.isZero()) return notPositive(field, signedAmount.abs());
+    addTo(this.cash, currency, signedAmount);
+    addTo(this.netDeposits, currency, signedAmount);
+    return ok(undefined);
+  }
+
+  private bookFill(fill: Extract<AccountEvent, { type: 'fill' }>): Result<void, LedgerError> {
+    const found = this.instrument(fill.symbol);
+    if (!found.ok) return found;
+    const spec = found.value;
+    if (!fill.quantity.isPositive()) return notPositive('qty', fill.quantity);
+    if (!fill.price.isPositive()) return notPositive('price', fill.price);
+    const onTick = priceToTicks(spec, fill.price);
+    if (!onTick.ok) return onTick;
+    const onLot = sizeToLots(spec, fill.quantity);
+    if (!onLot.ok) return onLot;
+    if (fill.tradeId !== null) {
+      if (this.tradeIds.has(fill.tradeId)) {
+        return err({ code: 'DUPLICATE_FILL', tradeId: fill.tradeId, message: `trade id ${fill.tradeId} was already booked` });
+      }
+      this.tradeIds.add(fill.tradeId);
+    }
+
+    const position = this.positionOf(spec);
+    const signedQuantity = fill.side === 'buy' ? fill.quantity : fill.quantity.neg();
+    const { realized } = bookTrade(position, signedQuantity, fill.price);
+    if (spec.kind === 'spot') {
+      addTo(this.cash, spec.quote, positionValue(spec, signedQuantity, fill.price).neg());
+    } else {
+      addTo(this.cash, spec.settlement, realized);
+    }
+    addTo(this.realized, spec.settlement, realized);
+    this.bookFee(spec, position, fill);
+    position.fills += 1;
+    this.fillCount += 1;
+    return ok(undefined);
+  }
+
+  private bookFee(spec: InstrumentSpec, position: PositionState, fill: Extract<AccountEvent, { type: 'fill' }>): void {
+    if (fill.fee.isZero()) return;
+    const feeCurrency = fill.feeCurrency ?? spec.settlement;
+    let currency = feeCurrency;
+    let amount = fill.fee;
+    if (spec.kind === 'spot' && feeCurrency === spec.base) {
+      // The venue kept part of the coin: a disposal at the fill price whose proceeds are the fee.
+      const { realized } = bookTrade(position, fill.fee.neg(), fill.price);
+      addTo(this.realized, spec.settlement, realized);
+      currency = spec.quote;
+      amount = positionValue(spec, fill.fee, fill.price);
+    } else {
+      addTo(this.cash, feeCurrency, fill.fee.neg());
+    }
+    addTo(this.fees, currency, amount);
+    addTo(fill.liquidity === 'maker' ? this.makerFees : this.takerFees, currency, amount);
+    if (currency === spec.settlement) position.fees = position.fees.add(amount);
+  }
+
+  private bookFunding(symbol: string, amount: Decimal, currency: string | null): Result<void, LedgerError> {
+    const found = this.instrument(symbol);
+    if (!found.ok) return found;
+    const spec = found.value;
+    const settlement = currency ?? spec.settlement;
+    addTo(this.cash, settlement, amount);
+    addTo(this.funding, settlement, amount);
+    const position = this.positionOf(spec);
+    if (settlement === spec.settlement) position.funding = position.funding.add(amount);
+    return ok(undefined);
+  }
+
+  /** Records a mark price for a symbol. A mark older than the one held is ignored (marks only move forward). */
+  setMark(symbol: string, price: Decimal, ts: number): Result<void, LedgerError> {
+    if (!price.isPositive()) return notPositive('price', price);
+    const held = this.marks.get(symbol);
+    if (held === undefined || held.ts <= ts) this.marks.set(symbol, { price, ts });
+    return ok(undefined);
+  }
+
+  private positionOf(spec: InstrumentSpec): PositionState {
+    let position = this.positions.get(spec.symbol);
+    if (position === undefined) {
+      position = flatPosition(spec);
+      this.positions.set(spec.symbol, position);
+    }
+    return position;
+  }
+
+  /** Returns unrealized PnL of a position at its mark (or 0 without one), settlement currency. */
+  unrealizedOf(position: PositionState): Decimal {
+    const mark = this.marks.get(position.spec.symbol);
+    return mark === undefined ? Decimal.ZERO : unrealizedAt(position, mark.price);
+  }
+}
