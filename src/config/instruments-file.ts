@@ -52,9 +52,9 @@ function entriesOf(document: unknown): { entries: unknown[]; paths: PropertyKey[
  * contract_size, initial_margin_rate, maintenance_margin_rate, expiry. Returns every problem found, each located.
  */
 export function parseInstrumentsText(text: string, source: string): Result<Map<string, InstrumentSpec>, InputError[]> {
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text);
   if (document.errors.length > 0) {
-    return err(document.errors.map((e) => inputError(source, e.linePos?.[0].line ?? null, null, undefined, `is not valid YAML or JSON: ${e.message.split('\n')[0] ?? e.code}`)));
+    return err(document.errors.map((e) => inputError(source, e.linePos?.[0].line ?? null, null, undefined, `is not valid YAML or JSON: ${(e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '')}`)));
   }
   const found = entriesOf(document.toJS() as unknown);
   if (found === undefined) {

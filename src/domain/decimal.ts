@@ -46,7 +46,7 @@ export class Decimal {
   }
 
   /** Returns the decimal whose value is `units` × 1e-18. */
-  static fromUnits(units: bigint): Decimal {
+  static fromUnits(this: void, units: bigint): Decimal {
     return units === 0n ? Decimal.ZERO : new Decimal(units);
   }
 
@@ -62,7 +62,7 @@ export class Decimal {
    * Parses a decimal string ("123", "-0.5", "1e-8") exactly. Refuses anything that is not a plain decimal number,
    * and values with more than 18 significant fractional digits (they cannot be held exactly).
    */
-  static parse(text: string): Result<Decimal, DecimalParseError> {
+  static parse(this: void, text: string): Result<Decimal, DecimalParseError> {
     const match = DECIMAL_PATTERN.exec(text.trim());
     if (match === null) {
       return err({ code: 'NOT_A_DECIMAL', text, message: `"${text}" is not a decimal number` });
@@ -88,7 +88,7 @@ export class Decimal {
   }
 
   /** Parses a decimal literal known to be valid; throws on a programming error. Use {@link parse} for input. */
-  static of(text: string): Decimal {
+  static of(this: void, text: string): Decimal {
     const parsed = Decimal.parse(text);
     if (!parsed.ok) throw new RangeError(parsed.error.message);
     return parsed.value;

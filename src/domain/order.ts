@@ -43,22 +43,6 @@ export interface OrderRequest {
   readonly expireAt: string | null;
 }
 
-/** An execution: part or all of an order traded at one price. `tradeId` is the venue's, unique per venue. */
-export interface Fill {
-  readonly tradeId: string;
-  readonly clientOrderId: string | null;
-  readonly symbol: string;
-  readonly side: OrderSide;
-  readonly quantity: Decimal;
-  readonly price: Decimal;
-  /** Fee charged (negative for a rebate), in `feeCurrency`. */
-  readonly fee: Decimal;
-  readonly feeCurrency: string;
-  readonly liquidity: Liquidity;
-  /** Execution time, epoch milliseconds. */
-  readonly ts: number;
-}
-
 /** An order's state as the transition table sees it. */
 export interface OrderState {
   readonly status: OrderStatus;

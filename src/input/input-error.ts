@@ -27,9 +27,9 @@ export function describeValue(value: unknown): string | null {
   if (value === undefined) return null;
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    text = JSON.stringify(value) ?? typeof value;
   } catch {
-    text = String(value);
+    text = typeof value === 'bigint' ? value.toString() : typeof value;
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -6,42 +6,14 @@ import {
   priceToTicks,
   sizeToLots,
 } from '../domain/instrument.js';
-import type { Liquidity, OrderSide } from '../domain/order.js';
+import type { AccountEvent, FillEvent } from '../domain/events.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { type PositionState, bookTrade, flatPosition, positionValue, unrealizedAt } from './position.js';
 
 /** Finds the spec of a symbol (from an instruments file, a venue, or a default). */
 export type InstrumentLookup = (symbol: string) => Result<InstrumentSpec, InstrumentError>;
 
-/** A fact about the account that the ledger books. Amounts are exact; `ts` is epoch milliseconds. */
-export type AccountEvent =
-  | { readonly type: 'deposit'; readonly ts: number; readonly currency: string; readonly amount: Decimal }
-  | { readonly type: 'withdrawal'; readonly ts: number; readonly currency: string; readonly amount: Decimal }
-  | {
-      readonly type: 'fill';
-      readonly ts: number;
-      readonly symbol: string;
-      readonly side: OrderSide;
-      readonly quantity: Decimal;
-      readonly price: Decimal;
-      /** Fee charged (negative for a rebate). */
-      readonly fee: Decimal;
-      /** Currency of the fee; the instrument's settlement currency when not given. */
-      readonly feeCurrency: string | null;
-      readonly liquidity: Liquidity;
-      /** The venue's trade id, used to refuse a fill booked twice; null when unknown. */
-      readonly tradeId: string | null;
-    }
-  | {
-      readonly type: 'funding';
-      readonly ts: number;
-      readonly symbol: string;
-      /** Funding received (negative when paid). */
-      readonly amount: Decimal;
-      /** Currency of the payment; the instrument's settlement currency when not given. */
-      readonly currency: string | null;
-    }
-  | { readonly type: 'mark'; readonly ts: number; readonly symbol: string; readonly price: Decimal };
+export type { AccountEvent } from '../domain/events.js';
 
 /** Why the ledger refused an event. Nothing is booked when an event is refused. */
 export type LedgerError =
@@ -150,7 +122,7 @@ export class Ledger {
     return ok(undefined);
   }
 
-  private bookFill(fill: Extract<AccountEvent, { type: 'fill' }>): Result<void, LedgerError> {
+  private bookFill(fill: FillEvent): Result<void, LedgerError> {
     const found = this.instrument(fill.symbol);
     if (!found.ok) return found;
     const spec = found.value;
@@ -182,7 +154,7 @@ export class Ledger {
     return ok(undefined);
   }
 
-  private bookFee(spec: InstrumentSpec, position: PositionState, fill: Extract<AccountEvent, { type: 'fill' }>): void {
+  private bookFee(spec: InstrumentSpec, position: PositionState, fill: FillEvent): void {
     if (fill.fee.isZero()) return;
     const feeCurrency = fill.feeCurrency ?? spec.settlement;
     let currency = feeCurrency;

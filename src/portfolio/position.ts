@@ -1,5 +1,6 @@
 import { Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
+import { type PositionView, sideOf } from '../domain/position.js';
 
 /**
  * One instrument's position, held exactly. `quantity` is signed (long positive) in base units for spot and in
@@ -84,6 +85,18 @@ export function averageEntryPrice(position: PositionState): Decimal | undefined 
     return quantity.neg().mul(spec.contractSize).div(basis);
   }
   return basis.div(quantity.mul(spec.contractSize));
+}
+
+/** Returns the read-only view of a position. */
+export function viewOf(position: PositionState): PositionView {
+  return {
+    symbol: position.spec.symbol,
+    side: sideOf(position.quantity),
+    quantity: position.quantity.abs(),
+    avgEntryPrice: averageEntryPrice(position) ?? null,
+    realizedPnl: position.realized,
+    settlementCurrency: position.spec.settlement,
+  };
 }
 
 /** Returns unrealized PnL at a mark, settlement currency. */

@@ -88,10 +88,10 @@ function signed(value: Decimal): string {
   return value.isNegative() ? money(value) : `+${money(value)}`;
 }
 
-function table(rows: readonly (readonly string[])[]): string {
+function table(rows: readonly (readonly string[])[], alignNumbersRight = true): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+  return rows.map((row) => row.map((cell, i) => (i === 0 || !alignNumbersRight ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
 }
 
 /** Returns the snapshot as a readable report: account totals, positions, and the equity identity. */
@@ -114,7 +114,7 @@ export function snapshotToText(snapshot: ValuationSnapshot): string {
     ['Margin used', money(snapshot.marginUsed)],
     ['Margin available', money(snapshot.marginAvailable)],
     ['Fills', String(snapshot.fillCount)],
-  ]));
+  ], false));
   if (snapshot.positions.length > 0) {
     lines.push('');
     const header = ['Symbol', 'Side', 'Quantity', 'Avg entry', 'Mark', 'Notional', 'Unrealized', 'Realized', 'Funding paid', 'Stale'];
