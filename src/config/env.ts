@@ -1,85 +1,151 @@
-import { SECRET_PATHS } from './schema.js';
+import type { ConfigIssue } from './load.js';
+import { ENVIRONMENTS, LOG_LEVELS, TRADING_MODES, holdsSecret } from './schema.js';
 
-/** How an environment variable's text becomes a config value. */
-type EnvKind = 'number' | 'integer' | 'boolean' | 'decimal' | 'string' | 'upper' | 'lower';
+/** How an environment variable's text becomes a setting's value. Surrounding whitespace is ignored. */
+export type EnvParse =
+  /** A finite number ("3", "0.5", "1e3"). */
+  | { readonly kind: 'number' }
+  /** A whole number ("9464"). */
+  | { readonly kind: 'integer' }
+  /** true/false, 1/0, yes/no or on/off, in any case. */
+  | { readonly kind: 'boolean' }
+  /** A plain decimal ("200", "0.006"), kept as the exact string. */
+  | { readonly kind: 'decimal' }
+  /** One of `values`, matched in any case and stored as spelled in `values`. */
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  /** Any text, optionally converted to one letter case. */
+  | { readonly kind: 'string'; readonly letterCase?: 'upper' | 'lower' };
 
-/** One environment override: the variable, the config path it sets, and how its text is read. */
+/** One environment override: the variable, the config path it sets, how its text is read, and what it is for. */
 export interface EnvOverride {
   readonly name: string;
   readonly path: string;
-  readonly kind: EnvKind;
+  readonly parse: EnvParse;
   readonly description: string;
 }
 
-const o = (name: string, path: string, kind: EnvKind, description: string): EnvOverride => ({ name, path, kind, description });
+const NUMBER: EnvParse = { kind: 'number' };
+const INTEGER: EnvParse = { kind: 'integer' };
+const BOOLEAN: EnvParse = { kind: 'boolean' };
+const DECIMAL: EnvParse = { kind: 'decimal' };
+const STRING: EnvParse = { kind: 'string' };
 
-/** Every environment variable keel reads, in the order `.env.example` lists them. */
-export const ENV_OVERRIDES: readonly EnvOverride[] = [
-  o('KEEL_ENV', 'environment', 'lower', 'environment overlay: sandbox or prod'),
-  o('TRADING_MODE', 'mode.trading', 'upper', 'DRY_RUN, PAPER or LIVE'),
-  o('KEEL_READ_ONLY', 'mode.read_only', 'boolean', 'true: no order can leave'),
-  o('RISK_MAX_LEVERAGE', 'risk.max_leverage', 'number', 'largest gross leverage'),
-  o('RISK_MAX_EXPOSURE_PCT', 'risk.max_exposure_pct', 'number', 'gross exposure as a fraction of equity (0.5 = 50%)'),
-  o('RISK_DAILY_LOSS_LIMIT', 'risk.daily_loss_limit', 'decimal', 'daily loss in USD at which trading halts'),
-  o('RISK_MAX_POSITION_PCT_PER_SYMBOL', 'risk.max_position_pct_per_symbol', 'number', 'one symbol as a fraction of equity'),
-  o('RISK_SLIPPAGE_GUARD_BPS', 'risk.slippage_guard_bps', 'number', 'largest expected slippage, bps'),
-  o('MAX_DAILY_LOSS', 'risk.daily_loss_limit', 'decimal', 'alias of RISK_DAILY_LOSS_LIMIT'),
-  o('MAX_POSITION_USD', 'risk.max_position_usd', 'decimal', 'total exposure cap, USD'),
-  o('MAX_SYMBOL_EXPOSURE_USD', 'risk.max_symbol_exposure_usd', 'decimal', 'per-symbol exposure cap, USD'),
-  o('SINGLE_ORDER_MAX_USD', 'risk.single_order_max_usd', 'decimal', 'largest single order, USD'),
-  o('SLIPPAGE_BPS', 'risk.slippage_guard_bps', 'number', 'alias of RISK_SLIPPAGE_GUARD_BPS'),
-  o('HALT_ON_WS_DOWNTIME_SEC', 'risk.halt_on_ws_downtime_seconds', 'number', 'halt after this long without market data'),
-  o('KEEL_KILL_SWITCH_FILE', 'risk.kill_switch_file', 'string', 'trading halts while this file exists'),
-  o('MIN_TRADE_NOTIONAL_USD', 'policy.min_trade_notional_usd', 'decimal', 'smallest order notional, USD'),
-  o('KEEL_VALUATION_CURRENCY', 'portfolio.valuation_currency', 'upper', 'currency totals are reported in'),
-  o('KEEL_MARK_STALENESS_SECONDS', 'portfolio.mark_staleness_seconds', 'number', 'a mark older than this is stale'),
-  o('EXCHANGE', 'venue.name', 'lower', 'venue: sim, or a ccxt exchange id'),
-  o('KEEL_SANDBOX', 'venue.sandbox', 'boolean', 'true: the venue sandbox/testnet'),
-  o('KEEL_API_KEY', 'venue.api_key', 'string', 'venue API key (secret)'),
-  o('KEEL_API_SECRET', 'venue.api_secret', 'string', 'venue API secret (secret)'),
-  o('KEEL_API_PASSPHRASE', 'venue.api_passphrase', 'string', 'venue API passphrase (secret)'),
-  o('KEEL_SECRETS_FILE', 'venue.secrets_file', 'string', 'YAML file holding the secrets above'),
-  o('KEEL_DB_PATH', 'store.path', 'string', 'SQLite event store file'),
-  o('DATABASE_URL', 'store.postgres_url', 'string', 'PostgreSQL URL for a shared event store (secret)'),
-  o('LOG_LEVEL', 'logging.level', 'lower', 'trace, debug, info, warn, error or fatal'),
-  o('KEEL_LOG_DIR', 'logging.dir', 'string', 'directory of the JSON log files'),
-  o('CANARY_ENABLED', 'canary.enabled', 'boolean', 'canary rollout on'),
-  o('CANARY_PERCENTAGE', 'canary.percentage', 'number', 'share of orders sent live, percent'),
-  o('CANARY_DURATION_MINUTES', 'canary.duration_minutes', 'number', 'length of a canary phase'),
-  o('PROMETHEUS_ENABLED', 'observability.prometheus_enabled', 'boolean', 'serve Prometheus metrics'),
-  o('SENTRY_DSN', 'observability.sentry_dsn', 'string', 'Sentry DSN (secret)'),
-];
-
-/** Returns true when a config path holds a secret. */
-export function isSecretPath(path: string): boolean {
-  return SECRET_PATHS.includes(path);
+function override(name: string, path: string, parse: EnvParse, description: string): EnvOverride {
+  return { name, path, parse, description };
 }
 
-/** Reads an environment variable's text as its kind, or returns an error message. */
-export function readEnvValue(kind: EnvKind, text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+/**
+ * Every environment variable keel reads, in the order `.env.example` lists them. A variable that is unset or empty
+ * changes nothing. When two variables set the same setting (an alias and its canonical name) they must agree.
+ */
+export const ENV_OVERRIDES: readonly EnvOverride[] = [
+  override('KEEL_ENV', 'environment', { kind: 'enum', values: ENVIRONMENTS }, 'environment, selects the config overlay: sandbox or prod'),
+  override('TRADING_MODE', 'mode.trading', { kind: 'enum', values: TRADING_MODES }, 'trading mode: DRY_RUN, PAPER or LIVE (any case)'),
+  override('KEEL_READ_ONLY', 'mode.read_only', BOOLEAN, 'true: no order leaves the engine'),
+  override('KEEL_VALUATION_CURRENCY', 'portfolio.valuation_currency', { kind: 'string', letterCase: 'upper' }, 'currency totals and limits are valued in'),
+  override('KEEL_MARK_STALENESS_SECONDS', 'portfolio.mark_staleness_seconds', NUMBER, 'seconds after which a mark is stale'),
+  override('RISK_MAX_LEVERAGE', 'risk.max_leverage', NUMBER, 'largest gross leverage (notional / equity)'),
+  override('RISK_MAX_EXPOSURE_PCT', 'risk.max_exposure_pct', NUMBER, 'largest gross exposure, fraction of equity (0.5 = 50%)'),
+  override('RISK_DAILY_LOSS_LIMIT', 'risk.daily_loss_limit', DECIMAL, 'daily loss in USD at which trading halts'),
+  override('RISK_MAX_POSITION_PCT_PER_SYMBOL', 'risk.max_position_pct_per_symbol', NUMBER, 'largest exposure to one symbol, fraction of equity'),
+  override('RISK_SLIPPAGE_GUARD_BPS', 'risk.slippage_guard_bps', NUMBER, 'largest expected slippage, bps'),
+  override('MAX_DAILY_LOSS', 'risk.daily_loss_limit', DECIMAL, 'alias of RISK_DAILY_LOSS_LIMIT, USD'),
+  override('MAX_POSITION_USD', 'risk.max_position_usd', DECIMAL, 'largest total position notional, USD'),
+  override('MAX_SYMBOL_EXPOSURE_USD', 'risk.max_symbol_exposure_usd', DECIMAL, 'largest position notional in one symbol, USD'),
+  override('SINGLE_ORDER_MAX_USD', 'risk.single_order_max_usd', DECIMAL, 'largest notional of one order, USD'),
+  override('SLIPPAGE_BPS', 'risk.slippage_guard_bps', NUMBER, 'alias of RISK_SLIPPAGE_GUARD_BPS, bps'),
+  override('HALT_ON_LATENCY_MS', 'risk.halt_on_latency_ms', INTEGER, 'venue latency, ms, above which trading halts'),
+  override('HALT_ON_WS_DOWNTIME_SEC', 'risk.halt_on_ws_downtime_seconds', NUMBER, 'seconds without market data after which trading halts'),
+  override('KEEL_KILL_SWITCH_FILE', 'risk.kill_switch_file', STRING, 'trading halts while this file exists'),
+  override('MIN_TRADE_NOTIONAL_USD', 'policy.min_trade_notional_usd', DECIMAL, 'smallest order notional, USD'),
+  override('EXCHANGE', 'venue.name', { kind: 'string', letterCase: 'lower' }, 'venue: sim, or a CCXT exchange id such as coinbase'),
+  override('KEEL_SANDBOX', 'venue.sandbox', BOOLEAN, "true: the venue's sandbox/testnet endpoints"),
+  override('KEEL_API_KEY', 'venue.api_key', STRING, 'venue API key (secret)'),
+  override('KEEL_API_SECRET', 'venue.api_secret', STRING, 'venue API secret (secret)'),
+  override('KEEL_API_PASSPHRASE', 'venue.api_passphrase', STRING, 'venue API passphrase (secret)'),
+  override('KEEL_SECRETS_FILE', 'venue.secrets_file', STRING, 'YAML file holding api_key, api_secret, api_passphrase, postgres_url, sentry_dsn'),
+  override('KEEL_STORE_DRIVER', 'store.driver', { kind: 'enum', values: ['sqlite', 'postgres'] }, 'event store: sqlite or postgres'),
+  override('KEEL_DB_PATH', 'store.path', STRING, 'SQLite event store file'),
+  override('DATABASE_URL', 'store.postgres_url', STRING, 'PostgreSQL URL of a shared event store (secret)'),
+  override('LOG_LEVEL', 'logging.level', { kind: 'enum', values: LOG_LEVELS }, 'trace, debug, info, warn, error or fatal (any case)'),
+  override('KEEL_LOG_DIR', 'logging.dir', STRING, 'directory of the JSON log files'),
+  override('CANARY_ENABLED', 'canary.enabled', BOOLEAN, 'true: canary rollout on'),
+  override('CANARY_PERCENTAGE', 'canary.percentage', NUMBER, 'share of orders sent live during the canary, percent'),
+  override('CANARY_DURATION_MINUTES', 'canary.duration_minutes', NUMBER, 'length of the canary phase, minutes'),
+  override('PROMETHEUS_ENABLED', 'observability.prometheus_enabled', BOOLEAN, 'true: serve Prometheus metrics'),
+  override('PROMETHEUS_PORT', 'observability.prometheus_port', INTEGER, 'port of the Prometheus endpoint'),
+  override('SENTRY_DSN', 'observability.sentry_dsn', STRING, 'Sentry DSN for error reports (secret)'),
+];
+
+/** The outcome of reading one variable: the setting's value, or why the text was refused. */
+export type EnvRead = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+
+const NUMBER_TEXT = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+const TRUE_TEXTS = ['true', '1', 'yes', 'on'];
+const FALSE_TEXTS = ['false', '0', 'no', 'off'];
+
+/** Reads an environment variable's text as `parse` says, or returns what the text should have been. */
+export function parseEnvValue(parse: EnvParse, text: string): EnvRead {
   const trimmed = text.trim();
-  switch (kind) {
+  switch (parse.kind) {
     case 'number':
-    case 'integer': {
-      const value = Number(trimmed);
-      if (trimmed === '' || !Number.isFinite(value) || (kind === 'integer' && !Number.isInteger(value))) {
-        return { ok: false, message: kind === 'integer' ? 'must be a whole number' : 'must be a number' };
-      }
-      return { ok: true, value };
-    }
+      return NUMBER_TEXT.test(trimmed) && Number.isFinite(Number(trimmed)) ? { ok: true, value: Number(trimmed) } : { ok: false, message: 'must be a number such as 3 or 0.5' };
+    case 'integer':
+      return /^[-+]?\d+$/.test(trimmed) && Number.isSafeInteger(Number(trimmed)) ? { ok: true, value: Number(trimmed) } : { ok: false, message: 'must be a whole number such as 9464' };
     case 'boolean': {
       const lower = trimmed.toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(lower)) return { ok: true, value: true };
-      if (['false', '0', 'no', 'off'].includes(lower)) return { ok: true, value: false };
+      if (TRUE_TEXTS.includes(lower)) return { ok: true, value: true };
+      if (FALSE_TEXTS.includes(lower)) return { ok: true, value: false };
       return { ok: false, message: 'must be true or false' };
     }
     case 'decimal':
       return /^-?\d+(\.\d+)?$/.test(trimmed) ? { ok: true, value: trimmed } : { ok: false, message: 'must be a decimal number such as 200 or 0.5' };
-    case 'upper':
-      return { ok: true, value: trimmed.toUpperCase() };
-    case 'lower':
-      return { ok: true, value: trimmed.toLowerCase() };
+    case 'enum': {
+      const match = parse.values.find((value) => value.toLowerCase() === trimmed.toLowerCase());
+      return match === undefined ? { ok: false, message: `must be one of ${parse.values.join(', ')}` } : { ok: true, value: match };
+    }
     case 'string':
-      return { ok: true, value: text };
+      if (parse.letterCase === 'upper') return { ok: true, value: trimmed.toUpperCase() };
+      if (parse.letterCase === 'lower') return { ok: true, value: trimmed.toLowerCase() };
+      return { ok: true, value: trimmed };
   }
+}
+
+/** A setting taken from an environment variable. */
+export interface EnvSetting {
+  readonly path: string;
+  readonly value: unknown;
+  /** The variable's name. */
+  readonly source: string;
+}
+
+/** Returns the printable form of a variable's text for an error message, or undefined for a secret. */
+function shownText(entry: EnvOverride, text: string): { value?: string } {
+  return holdsSecret(entry.path) ? {} : { value: JSON.stringify(text) };
+}
+
+/**
+ * Reads every variable of {@link ENV_OVERRIDES} that is set in `env`. Returns the settings they give and an issue for
+ * each text that does not parse and each pair of variables that set one setting to different values. A secret's
+ * text never appears in an issue.
+ */
+export function readEnvOverrides(env: Readonly<Record<string, string | undefined>>): { settings: EnvSetting[]; issues: ConfigIssue[] } {
+  const settings: EnvSetting[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const entry of ENV_OVERRIDES) {
+    const text = env[entry.name];
+    if (text === undefined || text.trim() === '') continue;
+    const read = parseEnvValue(entry.parse, text);
+    if (!read.ok) {
+      issues.push({ path: entry.path, message: `${entry.name} ${read.message}`, ...shownText(entry, text), source: entry.name });
+      continue;
+    }
+    const earlier = settings.find((setting) => setting.path === entry.path);
+    if (earlier !== undefined && earlier.value !== read.value) {
+      issues.push({ path: entry.path, message: `${earlier.source} and ${entry.name} are both set, to different values; set one`, ...shownText(entry, text), source: entry.name });
+      continue;
+    }
+    if (earlier === undefined) settings.push({ path: entry.path, value: read.value, source: entry.name });
+  }
+  return { settings, issues };
 }

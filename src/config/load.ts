@@ -1,192 +1,278 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { type YAMLError, parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { describeFsError, describeValue } from '../input/input-error.js';
 import { formatPath, valueAtPath } from '../input/zod-issues.js';
-import { ENV_OVERRIDES, isSecretPath, readEnvValue } from './env.js';
-import { type KeelConfig, configSchema } from './schema.js';
+import { type EnvSetting, readEnvOverrides } from './env.js';
+import { ENVIRONMENTS, type KeelConfig, SECRET_PATHS, configSchema, defaultConfig, holdsSecret, settingNamesAt } from './schema.js';
 
-/** One problem with the configuration: where (path), what, the offending value (never for a secret), and its source. */
+/** One problem with the configuration: where (path), what, the offending value (never a secret's), and its source. */
 export interface ConfigIssue {
+  /** Dotted path of the setting ("risk.max_leverage", "fees.schedule[2].maker_rate"); empty for a whole file. */
   readonly path: string;
   readonly message: string;
+  /** The offending value as JSON, when it helps and is not a secret. */
   readonly value?: string;
-  /** The file or environment variable the value came from. */
+  /** The file, environment variable or flag the value came from ("defaults" when no layer set it). */
   readonly source: string;
 }
 
+/** The effective configuration and the layers merged into it, lowest first; or every problem found. */
 export type ConfigResult =
-  | { readonly ok: true; readonly config: KeelConfig; readonly sources: readonly string[] }
-  | { readonly ok: false; readonly errors: readonly ConfigIssue[] };
+  | { readonly ok: true; readonly config: KeelConfig; readonly sources: string[] }
+  | { readonly ok: false; readonly errors: ConfigIssue[] };
 
+/** What {@link loadConfig} reads: an optional base file, the environment to overlay, the variables and the directory. */
 export interface LoadConfigOptions {
-  /** Base YAML file (absolute, or relative to `cwd`). Without it: defaults and environment only. */
+  /** Base YAML file, absolute or relative to `cwd`. Without it: defaults and environment variables only. */
   readonly file?: string;
-  /** Environment overlay to apply (sandbox, prod); else KEEL_ENV, else the base file's `environment`. */
+  /** Environment whose overlay is applied (sandbox, prod); else KEEL_ENV, else the base file's `environment`, else sandbox. */
   readonly environment?: string;
+  /** Environment variables (see `ENV_OVERRIDES`). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Directory relative paths (the file, the secrets file) are resolved against. */
   readonly cwd: string;
 }
 
 type Tree = Record<string, unknown>;
+type Environment = (typeof ENVIRONMENTS)[number];
 
 function isTree(value: unknown): value is Tree {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Merges `layer` into `target` (objects deeply, arrays and scalars replaced), recording each leaf's source. */
+/** Sets an own property, so that a key such as `__proto__` from a file is data and never a prototype. */
+function setOwn(target: Tree, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Merges `layer` into `target`: mappings deeply, arrays and scalars replaced. Records in `origins` the source of
+ * each setting the layer sets, by dotted path.
+ */
 function mergeInto(target: Tree, layer: Tree, source: string, origins: Map<string, string>, prefix = ''): void {
   for (const [key, value] of Object.entries(layer)) {
     const where = prefix === '' ? key : `${prefix}.${key}`;
-    const current = target[key];
+    const current = Object.hasOwn(target, key) ? target[key] : undefined;
     if (isTree(value) && isTree(current)) {
       mergeInto(current, value, source, origins, where);
     } else {
-      target[key] = isTree(value) ? structuredClone(value) : value;
+      setOwn(target, key, structuredClone(value));
       origins.set(where, source);
     }
   }
 }
 
-function setPath(tree: Tree, dotted: string, value: unknown): Tree {
-  const keys = dotted.split('.');
-  const layer: Tree = {};
-  let node = layer;
-  keys.forEach((key, i) => {
-    if (i === keys.length - 1) {
-      node[key] = value;
-    } else {
-      const child: Tree = {};
-      node[key] = child;
-      node = child;
-    }
-  });
-  return Object.assign(tree, layer);
+/** Returns a tree holding `value` at the dotted `settingPath`. */
+function treeAt(settingPath: string, value: unknown): Tree {
+  return settingPath
+    .split('.')
+    .reduceRight<unknown>((inner, key) => {
+      const node: Tree = {};
+      setOwn(node, key, inner);
+      return node;
+    }, value) as Tree;
 }
 
-/** Reads a YAML file into a tree, or returns the issues that stop it (missing, unreadable, bad YAML, not a mapping). */
-function readYaml(file: string, label: string, secret: boolean): { tree?: Tree; issues: ConfigIssue[] } {
+/** Returns the issue for one YAML syntax error, located by line and column. A secrets file's text is never quoted. */
+function yamlIssue(error: YAMLError, source: string, secret: boolean): ConfigIssue {
+  const position = error.linePos?.[0];
+  const where = position === undefined ? '' : ` at line ${position.line}, column ${position.col}`;
+  const firstLine = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
+  return { path: '', message: `invalid YAML${where}${secret ? '' : `: ${firstLine}`}`, source };
+}
+
+/**
+ * Reads a YAML file into a tree of settings, or returns what stops it: missing or unreadable, bad YAML, or not a
+ * mapping. An empty file is an empty tree. A secrets file is read with every scalar as a string, so a numeric key
+ * is not rounded.
+ */
+function readYamlTree(file: string, source: string, secret: boolean): { tree?: Tree; issues: ConfigIssue[] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    return { issues: [{ path: '', message: `cannot read the file: ${describeFsError(error)}`, source: label }] };
+    return { issues: [{ path: '', message: `cannot read the file: ${describeFsError(error)}`, source }] };
   }
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    return {
-      issues: document.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        const where = pos === undefined ? '' : ` at line ${pos.line}, column ${pos.col}`;
-        return { path: '', message: `invalid YAML${where}${secret ? '' : `: ${(e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '')}`}`, source: label };
-      }),
-    };
+  const document = parseDocument(text, secret ? { schema: 'failsafe' } : {});
+  if (document.errors.length > 0) return { issues: document.errors.map((error) => yamlIssue(error, source, secret)) };
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    return { issues: [{ path: '', message: `invalid YAML${secret || !(error instanceof Error) ? '' : `: ${error.message}`}`, source }] };
   }
-  const data: unknown = document.toJS();
   if (data === null || data === undefined) return { tree: {}, issues: [] };
-  if (!isTree(data)) return { issues: [{ path: '', message: 'must be a YAML mapping of settings', source: label }] };
+  if (!isTree(data)) return { issues: [{ path: '', message: 'must be a YAML mapping of settings', source }] };
   return { tree: data, issues: [] };
 }
 
-function overlayPathFor(file: string, environment: string): string {
-  const ext = path.extname(file);
-  return path.join(path.dirname(file), `${path.basename(file, ext)}.${environment}${ext}`);
+/** Returns the overlay of a base file for an environment: `config/keel.yaml` and prod give `config/keel.prod.yaml`. */
+function overlayFileFor(file: string, environment: Environment): string {
+  const extension = path.extname(file);
+  return `${file.slice(0, file.length - extension.length)}.${environment}${extension}`;
 }
 
-/** Keys a secrets file may hold, and the config path each sets. */
-const SECRETS_FILE_KEYS: Readonly<Record<string, string>> = {
-  api_key: 'venue.api_key',
-  api_secret: 'venue.api_secret',
-  api_passphrase: 'venue.api_passphrase',
-  postgres_url: 'store.postgres_url',
-  sentry_dsn: 'observability.sentry_dsn',
-};
+function asEnvironment(value: unknown): Environment | undefined {
+  return ENVIRONMENTS.find((environment) => environment === value);
+}
 
 /**
- * Loads the effective configuration: defaults ← base file ← `<base>.<environment>.yaml` beside it ← environment
- * variables ← secrets file. Returns every problem found, each with its path, value (never a secret's) and source.
- * Never throws for bad input.
+ * Chooses the environment: the `--env` flag, else KEEL_ENV, else the base file's `environment`, else the default
+ * (sandbox), so the overlay applied always matches the `environment` the effective config reports.
+ */
+function chooseEnvironment(
+  flag: string | undefined,
+  envSettings: readonly EnvSetting[],
+  base: Tree,
+): { environment?: Environment; issues: ConfigIssue[] } {
+  if (flag !== undefined) {
+    const environment = asEnvironment(flag.trim().toLowerCase());
+    if (environment !== undefined) return { environment, issues: [] };
+    return { issues: [{ path: 'environment', message: `--env must be one of ${ENVIRONMENTS.join(', ')}`, value: JSON.stringify(flag), source: '--env' }] };
+  }
+  const fromEnv = envSettings.find((setting) => setting.path === 'environment');
+  return { environment: asEnvironment(fromEnv?.value) ?? asEnvironment(base.environment) ?? defaultConfig().environment, issues: [] };
+}
+
+/** Keys a secrets file may hold (the last segment of each secret path), with the path each sets. */
+const SECRETS_FILE_KEYS: ReadonlyMap<string, string> = new Map(SECRET_PATHS.map((secretPath) => [secretPath.split('.').pop() ?? secretPath, secretPath]));
+
+/** Reads a secrets file into settings. An unknown key is an issue that names the key, never its value. */
+function readSecretsFile(file: string, source: string): { settings: EnvSetting[]; issues: ConfigIssue[] } {
+  const read = readYamlTree(file, source, true);
+  const settings: EnvSetting[] = [];
+  const issues = [...read.issues];
+  for (const [key, value] of Object.entries(read.tree ?? {})) {
+    const target = SECRETS_FILE_KEYS.get(key);
+    if (target === undefined) {
+      issues.push({ path: key, message: `is not a secret keel reads (expected one of ${[...SECRETS_FILE_KEYS.keys()].join(', ')})`, source });
+    } else {
+      settings.push({ path: target, value, source });
+    }
+  }
+  return { settings, issues };
+}
+
+/** Returns the edit distance between two short strings, counting a swap of adjacent letters as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number): number => rows[i]?.[j] ?? 0;
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      const swap = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? at(i - 2, j - 2) + 1 : Infinity;
+      const row = rows[i];
+      if (row !== undefined) row[j] = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, substitution, swap);
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** Returns the setting a misspelled key most likely meant, if one is close enough. */
+function closestSetting(key: string, names: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    const distance = editDistance(key.toLowerCase(), name.toLowerCase());
+    if (distance <= 2 && distance < key.length / 2 && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  string: 'a string',
+  object: 'a mapping of settings',
+  array: 'a list',
+};
+
+/** Phrases zod's generic issues as "must be …"; a message set by the schema itself takes precedence. */
+const plainMessages: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type') return issue.input === undefined ? 'is required' : `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'too_small') {
+    if (issue.origin === 'string') return 'must not be empty';
+    if (issue.origin === 'array') return `must list at least ${issue.minimum}`;
+    return `must be ${issue.inclusive === true ? 'at least' : 'greater than'} ${issue.minimum}`;
+  }
+  if (issue.code === 'too_big') return `must be ${issue.inclusive === true ? 'at most' : 'less than'} ${issue.maximum}`;
+  return undefined;
+};
+
+/** Returns the source of the setting at `keys`, or of its nearest ancestor a layer set. */
+function sourceOf(origins: ReadonlyMap<string, string>, keys: readonly PropertyKey[]): string {
+  for (let depth = keys.length; depth > 0; depth -= 1) {
+    const found = origins.get(keys.slice(0, depth).map(String).join('.'));
+    if (found !== undefined) return found;
+  }
+  return 'defaults';
+}
+
+/** Converts one zod issue to config issues: one per unknown key, with a suggestion when a known key is close. */
+function toConfigIssues(issue: z.core.$ZodIssue, raw: Tree, origins: ReadonlyMap<string, string>): ConfigIssue[] {
+  if (issue.code === 'unrecognized_keys') {
+    const names = settingNamesAt(issue.path);
+    return issue.keys.map((key) => {
+      const keys = [...issue.path, key];
+      const suggestion = closestSetting(key, names);
+      return { path: formatPath(keys), message: suggestion === undefined ? 'unknown setting' : `unknown setting; did you mean ${suggestion}?`, source: sourceOf(origins, keys) };
+    });
+  }
+  const dotted = issue.path.map(String).join('.');
+  const value = holdsSecret(dotted) ? undefined : describeValue(valueAtPath(raw, issue.path));
+  return [{ path: formatPath(issue.path), message: issue.message, ...(value !== undefined && value !== null && { value }), source: sourceOf(origins, issue.path) }];
+}
+
+/**
+ * Loads the effective configuration. Layers, lowest first: the schema's defaults ← the base file ← its overlay for
+ * the environment (`<base>.<environment>.yaml` beside it, when it exists) ← environment variables ← the secrets
+ * file (`venue.secrets_file`, or KEEL_SECRETS_FILE). Mappings merge deeply; lists replace. Returns every problem
+ * found, each with its path, its value (never a secret's) and the layer it came from. Never throws for bad input.
  */
 export function loadConfig(options: LoadConfigOptions): ConfigResult {
   const raw: Tree = {};
   const origins = new Map<string, string>();
-  const sources: string[] = ['defaults'];
+  const sources = ['defaults'];
   const issues: ConfigIssue[] = [];
+  const addLayer = (tree: Tree, source: string): void => {
+    mergeInto(raw, tree, source, origins);
+    if (!sources.includes(source)) sources.push(source);
+  };
 
-  let baseFile: string | undefined;
-  if (options.file !== undefined) {
-    baseFile = path.resolve(options.cwd, options.file);
-    const base = readYaml(baseFile, options.file, false);
-    issues.push(...base.issues);
-    if (base.tree !== undefined) {
-      mergeInto(raw, base.tree, options.file, origins);
-      sources.push(options.file);
+  const baseFile = options.file;
+  const base = baseFile === undefined ? undefined : readYamlTree(path.resolve(options.cwd, baseFile), baseFile, false);
+  if (baseFile !== undefined && base?.tree !== undefined) addLayer(base.tree, baseFile);
+  issues.push(...(base?.issues ?? []));
+
+  const fromEnv = readEnvOverrides(options.env);
+  const chosen = chooseEnvironment(options.environment, fromEnv.settings, base?.tree ?? {});
+  issues.push(...chosen.issues);
+  if (baseFile !== undefined && base?.tree !== undefined && chosen.environment !== undefined) {
+    const overlay = overlayFileFor(baseFile, chosen.environment);
+    if (existsSync(path.resolve(options.cwd, overlay))) {
+      const layer = readYamlTree(path.resolve(options.cwd, overlay), overlay, false);
+      issues.push(...layer.issues);
+      if (layer.tree !== undefined) addLayer(layer.tree, overlay);
     }
   }
 
-  const envName = options.environment ?? options.env.KEEL_ENV ?? (typeof raw.environment === 'string' ? raw.environment : undefined);
-  if (envName !== undefined) {
-    mergeInto(raw, { environment: envName.toLowerCase() }, options.environment !== undefined ? '--env' : options.env.KEEL_ENV !== undefined ? 'KEEL_ENV' : (options.file ?? 'defaults'), origins);
-    if (baseFile !== undefined && /^[a-z0-9_-]+$/i.test(envName)) {
-      const overlay = overlayPathFor(baseFile, envName.toLowerCase());
-      if (existsSync(overlay)) {
-        const label = path.relative(options.cwd, overlay) || overlay;
-        const layer = readYaml(overlay, label, false);
-        issues.push(...layer.issues);
-        if (layer.tree !== undefined) {
-          mergeInto(raw, layer.tree, label, origins);
-          sources.push(label);
-        }
-      }
-    }
-  }
-
-  for (const override of ENV_OVERRIDES) {
-    const text = options.env[override.name];
-    if (text === undefined || text === '') continue;
-    const read = readEnvValue(override.kind, text);
-    if (!read.ok) {
-      issues.push({ path: override.path, message: `${override.name} ${read.message}`, ...(!isSecretPath(override.path) && { value: describeValue(text) ?? '' }), source: override.name });
-      continue;
-    }
-    mergeInto(raw, setPath({}, override.path, read.value), override.name, origins);
-    if (!sources.includes('environment')) sources.push('environment');
-  }
+  issues.push(...fromEnv.issues);
+  for (const setting of fromEnv.settings) addLayer(treeAt(setting.path, setting.value), setting.source);
 
   const venue = isTree(raw.venue) ? raw.venue : {};
-  const secretsFile = typeof venue.secrets_file === 'string' ? venue.secrets_file : undefined;
-  if (secretsFile !== undefined) {
-    const secrets = readYaml(path.resolve(options.cwd, secretsFile), secretsFile, true);
+  if (typeof venue.secrets_file === 'string' && venue.secrets_file !== '') {
+    const secrets = readSecretsFile(path.resolve(options.cwd, venue.secrets_file), venue.secrets_file);
     issues.push(...secrets.issues);
-    for (const [key, value] of Object.entries(secrets.tree ?? {})) {
-      const target = SECRETS_FILE_KEYS[key];
-      if (target === undefined) {
-        issues.push({ path: key, message: `is not a secret keel reads (expected one of ${Object.keys(SECRETS_FILE_KEYS).join(', ')})`, source: secretsFile });
-        continue;
-      }
-      mergeInto(raw, setPath({}, target, typeof value === 'number' ? String(value) : value), secretsFile, origins);
-    }
-    if (secrets.tree !== undefined) sources.push(secretsFile);
+    for (const setting of secrets.settings) addLayer(treeAt(setting.path, setting.value), setting.source);
   }
 
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      // An unknown key is reported at its own path, so the user sees exactly which setting is misspelled.
-      const issuePath = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-      const dotted = formatPath(issuePath);
-      const plain = issuePath.map(String).join('.');
-      let source = 'defaults';
-      for (let keys = issuePath.map(String); keys.length > 0; keys = keys.slice(0, -1)) {
-        const found = origins.get(keys.join('.'));
-        if (found !== undefined) { source = found; break; }
-      }
-      const value = isSecretPath(plain) ? undefined : describeValue(valueAtPath(raw, issuePath));
-      const message = issue.code === 'unrecognized_keys' ? `unknown setting${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}` : issue.message;
-      issues.push({ path: dotted, message, ...(value !== null && value !== undefined && issue.code !== 'unrecognized_keys' && { value }), source });
-    }
-  }
-  if (issues.length > 0) return { ok: false, errors: issues };
-  if (!parsed.success) return { ok: false, errors: [{ path: '', message: 'invalid configuration', source: 'defaults' }] };
+  if (options.environment !== undefined && chosen.environment !== undefined) addLayer({ environment: chosen.environment }, '--env');
+
+  const parsed = configSchema.safeParse(raw, { error: plainMessages });
+  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((issue) => toConfigIssues(issue, raw, origins)));
+  if (issues.length > 0 || !parsed.success) return { ok: false, errors: issues };
   return { ok: true, config: parsed.data, sources };
 }
