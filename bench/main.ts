@@ -1,8 +1,13 @@
 import { BenchmarkRegistry, type BenchmarkResult, formatTable, runBenchmark, toJsonLine } from './harness.js';
 import { markToMarketBenchmark } from './mark-to-market.bench.js';
+import { matchingBenchmark } from './matching.bench.js';
+import { bookIngestBenchmark } from './book-ingest.bench.js';
 
 /** Every benchmark `npm run bench` runs, in order. */
-export const registry = new BenchmarkRegistry().register(markToMarketBenchmark);
+export const registry = new BenchmarkRegistry()
+  .register(markToMarketBenchmark)
+  .register(matchingBenchmark)
+  .register(bookIngestBenchmark);
 
 const USAGE = 'usage: node dist/bench/main.js [--json] [NAME]';
 

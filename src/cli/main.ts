@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { type CliIo, ExitCode, processIo } from './io.js';
 import { registerLedgerCommand } from './ledger-command.js';
 import { registerConfigCommand } from './config-command.js';
+import { registerBookCommand } from './book-command.js';
 
 /** Builds the `keel` command tree. Each command returns its exit code through `setExit`. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -13,6 +14,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .exitOverride();
   registerLedgerCommand(program, io, setExit);
   registerConfigCommand(program, io, setExit);
+  registerBookCommand(program, io, setExit);
   return program;
 }
 
