@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { type InstrumentSpec, defineInstrument } from '../domain/instrument.js';
+import { type InstrumentError, type InstrumentSpec, defineInstrument } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { type InputError, describeFsError, inputError } from '../input/input-error.js';
 import { currencyCode, nonNegativeDecimalString, positiveDecimalString, symbolName } from '../input/schemas.js';
 import { formatPath, zodIssuesToInputErrors } from '../input/zod-issues.js';
 
-const instrumentEntry = z.strictObject({
+/** One instrument as written in a file or scenario: decimal strings, validated, then turned into a spec by {@link specFromEntry}. */
+export const instrumentEntry = z.strictObject({
   symbol: symbolName,
   kind: z.enum(['spot', 'linear', 'inverse'], { error: 'must be spot, linear or inverse' }).default('spot'),
   base: currencyCode,
@@ -25,6 +26,26 @@ const instrumentEntry = z.strictObject({
 });
 
 type InstrumentEntry = z.input<typeof instrumentEntry>;
+
+/** Returns the spec of a parsed instrument entry, or the field that does not hold together. */
+export function specFromEntry(e: z.output<typeof instrumentEntry>): Result<InstrumentSpec, InstrumentError> {
+  return defineInstrument({
+    symbol: e.symbol,
+    kind: e.kind,
+    base: e.base,
+    quote: e.quote,
+    ...(e.settlement !== undefined && { settlement: e.settlement }),
+    tickSize: e.tick_size,
+    sizeIncrement: e.size_increment,
+    ...(e.min_size !== undefined && { minSize: e.min_size }),
+    maxSize: e.max_size ?? null,
+    ...(e.min_notional !== undefined && { minNotional: e.min_notional }),
+    ...(e.contract_size !== undefined && { contractSize: e.contract_size }),
+    ...(e.initial_margin_rate !== undefined && { initialMarginRate: e.initial_margin_rate }),
+    ...(e.maintenance_margin_rate !== undefined && { maintenanceMarginRate: e.maintenance_margin_rate }),
+    expiry: e.expiry ?? null,
+  });
+}
 
 /** Accepts a list of specs, `{instruments: [...]}`, or a map of symbol → spec (the symbol then comes from the key). */
 function entriesOf(document: unknown): { entries: unknown[]; paths: PropertyKey[][] } | undefined {
@@ -72,23 +93,7 @@ export function parseInstrumentsText(text: string, source: string): Result<Map<s
       }
       return;
     }
-    const e = parsed.data;
-    const spec = defineInstrument({
-      symbol: e.symbol,
-      kind: e.kind,
-      base: e.base,
-      quote: e.quote,
-      ...(e.settlement !== undefined && { settlement: e.settlement }),
-      tickSize: e.tick_size,
-      sizeIncrement: e.size_increment,
-      ...(e.min_size !== undefined && { minSize: e.min_size }),
-      maxSize: e.max_size ?? null,
-      ...(e.min_notional !== undefined && { minNotional: e.min_notional }),
-      ...(e.contract_size !== undefined && { contractSize: e.contract_size }),
-      ...(e.initial_margin_rate !== undefined && { initialMarginRate: e.initial_margin_rate }),
-      ...(e.maintenance_margin_rate !== undefined && { maintenanceMarginRate: e.maintenance_margin_rate }),
-      expiry: e.expiry ?? null,
-    });
+    const spec = specFromEntry(parsed.data);
     if (!spec.ok) {
       errors.push(inputError(source, null, `${where}.${spec.error.field}`, undefined, spec.error.message));
       return;
