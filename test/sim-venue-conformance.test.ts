@@ -11,7 +11,9 @@ registerVenueConformance('SimulatedVenue', () => {
   const feed = syntheticMarket({ seed: 7, startTs: T0, perpetual: false });
   const step = (events: number): void => {
     for (let i = 0; i < events; i += 1) {
-      const input = fromSynthetic(SPOT.symbol, feed.next().value!);
+      const next = feed.next();
+      if (next.done === true) throw new Error('the synthetic market never ends');
+      const input = fromSynthetic(SPOT.symbol, next.value);
       if (input !== null) venue.onMarket(input);
     }
   };
