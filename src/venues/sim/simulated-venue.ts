@@ -1,0 +1,915 @@
+import type { ManualClock } from '../../domain/clock.js';
+import { Decimal } from '../../domain/decimal.js';
+import type { FillEvent } from '../../domain/events.js';
+import {
+  type InstrumentSpec, lotsToSize, notionalOf, priceToTicks, sizeToLots, ticksToPrice,
+} from '../../domain/instrument.js';
+import {
+  type Liquidity, type OrderRequest, type OrderState, type OrderTrigger, TERMINAL_STATUSES, newOrderState, transitionOrder,
+} from '../../domain/order.js';
+import { type Result, err, ok } from '../../domain/result.js';
+import { COINBASE_ADVANCED_TRADE_TIERS } from '../../config/schema.js';
+import { type FeeTier, FeeSchedule, RollingVolume } from '../../fees/schedule.js';
+import { Ledger } from '../../portfolio/ledger.js';
+import { averageEntryPrice } from '../../portfolio/position.js';
+import type {
+  ExecutionReport, MarketDataEvent, OrderCapability, Unsubscribe, Venue, VenueBalance, VenueCapabilities, VenueError,
+  VenueErrorCode, VenueFunding, VenueOrder, VenuePosition,
+} from '../port.js';
+import { FaultInjector, type FaultOptions } from './faults.js';
+import type { SimLevel, SimMarketInput } from './market-input.js';
+import { aheadAfterDepletion, allocateTradeAtLevel } from './queue-position.js';
+import { OrderRateLimiter } from './rate-limit.js';
+import { SimBook, type SimBookSide } from './sim-book.js';
+
+/** Funding times: every 8 hours from 00:00 UTC (epoch 0 is a 00:00 UTC). */
+export const FUNDING_INTERVAL_MS = 8 * 60 * 60 * 1000;
+
+/** A starting balance, deposited into the simulator's ledger at construction. */
+export interface StartingBalance {
+  readonly currency: string;
+  readonly amount: Decimal;
+}
+
+/** How the simulated exchange is set up. Only the clock and instruments are required. */
+export interface SimulatedVenueOptions {
+  /** The simulator's time; {@link SimulatedVenue.advanceTo} and market input move it forward. */
+  readonly clock: ManualClock;
+  /** Spot, linear perpetual and inverse perpetual instruments it lists. */
+  readonly instruments: readonly InstrumentSpec[];
+  readonly balances?: readonly StartingBalance[];
+  /** Maker/taker tiers by trailing 30-day volume; the Coinbase Advanced Trade schedule by default. */
+  readonly feeSchedule?: FeeSchedule;
+  /** Volume (USD) carried into the 30-day window from before the simulation. */
+  readonly volume30d?: Decimal;
+  /** Order arrival delay, ms: a submitted order reaches the matching engine this long after submit. 0 by default. */
+  readonly latencyMs?: number;
+  /** Market-data delay, ms: what subscribers see lags the simulator's own book by this much. 0 by default. */
+  readonly marketDataDelayMs?: number;
+  /** At most `orders` submits per `windowMs`; none by default. */
+  readonly rateLimit?: { readonly orders: number; readonly windowMs: number } | null;
+  readonly faults?: Partial<FaultOptions>;
+  /** The venue name reported in capabilities and used as the prefix of venue order ids and trade ids. */
+  readonly venueName?: string;
+}
+
+/** One of our orders inside the simulator. */
+interface SimOrder {
+  readonly request: OrderRequest;
+  readonly spec: InstrumentSpec;
+  readonly venueOrderId: string;
+  /** Arrival sequence: time priority among our orders. */
+  readonly seq: number;
+  readonly lots: number;
+  readonly limitTicks: number | null;
+  readonly stopTicks: number | null;
+  readonly expireAtMs: number | null;
+  readonly arriveAt: number;
+  state: OrderState;
+  filledLots: number;
+  /** Σ price × quantity of its fills, for the average price. */
+  filledValue: Decimal;
+  arrived: boolean;
+  triggered: boolean;
+  resting: boolean;
+  /** Lots of other traders ahead of it at its price (see queue-position.ts). */
+  ahead: number;
+  /** Taker rate at acceptance: what its reservation of funds covers for fees. */
+  reserveFeeRate: Decimal;
+  updatedTs: number;
+}
+
+interface SymbolState {
+  readonly spec: InstrumentSpec;
+  readonly book: SimBook;
+  lastTradeTicks: number | null;
+  fundingRate: Decimal | null;
+  /** Market-data sequence number of the events published for this symbol. */
+  mdSeq: number;
+}
+
+interface PendingDelivery {
+  readonly deliverAt: number;
+  readonly symbol: string;
+  readonly event: MarketDataEvent;
+}
+
+function venueError(code: VenueErrorCode, message: string, retryable = false, retryAfterMs?: number): VenueError {
+  return retryAfterMs === undefined ? { code, message, retryable } : { code, message, retryable, retryAfterMs };
+}
+
+/** Returns the notional in quote currency (what fee tiers and minimum notionals are measured in). */
+function quoteNotional(spec: InstrumentSpec, quantity: Decimal, price: Decimal): Decimal {
+  return spec.kind === 'inverse' ? quantity.mul(spec.contractSize) : quantity.mul(spec.contractSize).mul(price);
+}
+
+const HALF = Decimal.of('0.5');
+
+function isPerpetual(spec: InstrumentSpec): boolean {
+  return spec.kind !== 'spot' && spec.expiry === null;
+}
+
+/**
+ * keel's simulated exchange: a {@link Venue} driven by a market feed and an injected clock. It matches our orders
+ * against the L2 book and the trade tape (see queue-position.ts for the queue model), books every fill and funding
+ * payment through the same {@link Ledger} the engine uses, charges maker/taker fees by trailing 30-day volume, and
+ * can add latency, a rate limit and seeded faults. Our orders never trade with each other (no self-match) and never
+ * change the feed's book beyond the liquidity they take. Deterministic: the same feed, orders, options and seed give
+ * the same execution reports byte for byte.
+ *
+ * Semantics worth knowing:
+ * - With `latencyMs` 0 an order is processed inside `submit`, which returns its state after matching (or the
+ *   rejection). With latency, `submit` returns the order as NEW and its acceptance or rejection arrives as an
+ *   execution report when the clock reaches its arrival. Cancels take effect at once.
+ * - A client order id is used up once the venue received the order (even if it was then rejected); a submit refused
+ *   before reaching the venue (invalid, rate limited, unavailable, timed out) does not use it.
+ * - Resting orders fill only from the trade tape, never because the feed's book crossed them.
+ * - Funds: spot buys reserve quote (limit or stop price × quantity × (1 + taker rate)), spot sells reserve base;
+ *   derivatives reserve initial margin (notional × initial margin rate) for open positions (at entry) and orders.
+ * - Funding: at each 8-hour boundary, a perpetual's position pays (long, positive rate) or receives
+ *   notional at the mark (mid, else last trade) × the latest published rate.
+ */
+export class SimulatedVenue implements Venue {
+  readonly ledger: Ledger;
+  private readonly clock: ManualClock;
+  private readonly symbols = new Map<string, SymbolState>();
+  private readonly feeSchedule: FeeSchedule;
+  private readonly volume: RollingVolume;
+  private readonly latencyMs: number;
+  private readonly marketDataDelayMs: number;
+  private readonly rateLimiter: OrderRateLimiter | null;
+  private readonly rateLimit: { readonly orders: number; readonly windowMs: number } | null;
+  private readonly faults: FaultInjector;
+  private readonly venueName: string;
+
+  private readonly orders = new Map<string, SimOrder>();
+  private readonly pendingArrivals: SimOrder[] = [];
+  private readonly restingOrders: SimOrder[] = [];
+  private readonly pendingStops: SimOrder[] = [];
+  private readonly fillLog: Array<{ readonly clientOrderId: string; readonly fill: FillEvent }> = [];
+  private readonly fundingLog: VenueFunding[] = [];
+  private readonly executionListeners = new Set<(report: ExecutionReport) => void>();
+  private readonly marketListeners = new Map<string, Set<(event: MarketDataEvent) => void>>();
+  private readonly pendingDeliveries: PendingDelivery[] = [];
+  private nextOrderSeq = 1;
+  private nextTradeSeq = 1;
+  private nextFundingTs: number;
+  private disconnectedUntil: number | null = null;
+
+  constructor(options: SimulatedVenueOptions) {
+    this.clock = options.clock;
+    for (const spec of options.instruments) {
+      this.symbols.set(spec.symbol, { spec, book: new SimBook(), lastTradeTicks: null, fundingRate: null, mdSeq: 0 });
+    }
+    this.ledger = new Ledger((symbol) => {
+      const state = this.symbols.get(symbol);
+      return state === undefined
+        ? err({ code: 'INVALID_INSTRUMENT', symbol, field: 'symbol', message: `${symbol} is not listed on this venue` })
+        : ok(state.spec);
+    });
+    for (const balance of options.balances ?? []) {
+      const booked = this.ledger.apply({ type: 'deposit', ts: this.clock.now(), currency: balance.currency, amount: balance.amount });
+      if (!booked.ok) throw new RangeError(`starting balance of ${balance.currency} must be positive, got ${balance.amount}`);
+    }
+    this.feeSchedule = options.feeSchedule ?? FeeSchedule.fromConfig(COINBASE_ADVANCED_TRADE_TIERS);
+    this.volume = new RollingVolume(undefined, options.volume30d ?? Decimal.ZERO);
+    this.latencyMs = options.latencyMs ?? 0;
+    this.marketDataDelayMs = options.marketDataDelayMs ?? 0;
+    this.rateLimit = options.rateLimit ?? null;
+    this.rateLimiter = this.rateLimit === null ? null : new OrderRateLimiter(this.rateLimit.orders, this.rateLimit.windowMs);
+    this.faults = new FaultInjector(options.faults);
+    this.venueName = options.venueName ?? 'sim';
+    this.nextFundingTs = (Math.floor(this.clock.now() / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
+  }
+
+  // ---------------------------------------------------------------------------------------------- time and market
+
+  /**
+   * Moves the clock to `ts` (epoch ms, not before now), processing in time order everything due until then:
+   * funding times, GTD expiries, delayed order arrivals, the end of a market-data disconnect, delayed market data.
+   */
+  advanceTo(ts: number): void {
+    if (ts < this.clock.now()) throw new RangeError(`the simulator cannot go back from ${this.clock.now()} to ${ts}`);
+    for (;;) {
+      const next = this.nextDueTime();
+      if (next === undefined || next > ts) break;
+      if (next > this.clock.now()) this.clock.set(next);
+      this.processDue(next);
+    }
+    this.clock.set(ts);
+  }
+
+  private nextDueTime(): number | undefined {
+    let next: number | undefined;
+    const consider = (t: number | null | undefined): void => {
+      if (t !== null && t !== undefined && (next === undefined || t < next)) next = t;
+    };
+    if ([...this.symbols.values()].some((state) => isPerpetual(state.spec))) consider(this.nextFundingTs);
+    for (const order of this.orders.values()) {
+      if (order.expireAtMs !== null && order.arrived && !TERMINAL_STATUSES.has(order.state.status)) consider(order.expireAtMs);
+    }
+    consider(this.pendingArrivals[0]?.arriveAt);
+    consider(this.disconnectedUntil);
+    consider(this.pendingDeliveries[0]?.deliverAt);
+    return next;
+  }
+
+  private processDue(now: number): void {
+    if (now >= this.nextFundingTs) {
+      this.payFunding(this.nextFundingTs);
+      this.nextFundingTs += FUNDING_INTERVAL_MS;
+    }
+    for (const order of [...this.orders.values()]) {
+      if (order.expireAtMs !== null && order.expireAtMs <= now && order.arrived && !TERMINAL_STATUSES.has(order.state.status)) {
+        this.finish(order, { kind: 'expire' }, 'expired');
+      }
+    }
+    while (this.pendingArrivals.length > 0 && this.pendingArrivals[0]!.arriveAt <= now) {
+      const order = this.pendingArrivals.shift()!;
+      if (!TERMINAL_STATUSES.has(order.state.status)) this.arrive(order);
+    }
+    if (this.disconnectedUntil !== null && this.disconnectedUntil <= now) this.resumeMarketData();
+    while (this.pendingDeliveries.length > 0 && this.pendingDeliveries[0]!.deliverAt <= now) {
+      const delivery = this.pendingDeliveries.shift()!;
+      this.deliver(delivery.symbol, delivery.event);
+    }
+  }
+
+  /**
+   * Consumes one market event: first advances the clock to its time (an event older than the clock is taken as
+   * now), then applies it to the simulator's book, fills our resting orders the tape reaches, triggers stops, and
+   * publishes it to market-data subscribers. Input for a symbol the venue does not list is ignored.
+   */
+  onMarket(input: SimMarketInput): void {
+    if (input.ts > this.clock.now()) this.advanceTo(input.ts);
+    const state = this.symbols.get(input.symbol);
+    if (state === undefined) return;
+    switch (input.kind) {
+      case 'book_snapshot':
+        this.applySnapshot(state, input.bids, input.asks);
+        this.publish(input.symbol, this.bookEvent(state, true, input.bids, input.asks));
+        break;
+      case 'book_delta':
+        for (const [ticks, lots] of input.bids) this.applyLevel(state, 'bid', ticks, lots);
+        for (const [ticks, lots] of input.asks) this.applyLevel(state, 'ask', ticks, lots);
+        this.publish(input.symbol, this.bookEvent(state, false, input.bids, input.asks));
+        break;
+      case 'trade':
+        this.applyTrade(state, input.priceTicks, input.lots, input.takerSide);
+        this.publish(input.symbol, {
+          type: 'trade', ts: this.clock.now(), symbol: input.symbol, tradeId: input.tradeId,
+          price: ticksToPrice(state.spec, input.priceTicks), quantity: lotsToSize(state.spec, input.lots), takerSide: input.takerSide,
+        });
+        break;
+      case 'funding_rate':
+        state.fundingRate = input.rate;
+        this.publish(input.symbol, {
+          type: 'funding_rate', ts: this.clock.now(), symbol: input.symbol, rate: input.rate,
+          nextFundingTs: input.nextFundingTs ?? this.nextFundingTs,
+        });
+        break;
+    }
+    if (this.disconnectedUntil === null && this.faults.nextDisconnect()) {
+      this.disconnectMarketData('injected fault', this.faults.options.disconnectMs);
+    }
+  }
+
+  /**
+   * Drops the market-data stream: subscribers get a `disconnected` event and nothing more until it resumes, after
+   * `durationMs` (by the clock), with a fresh book snapshot. Matching goes on meanwhile.
+   */
+  disconnectMarketData(reason: string, durationMs: number): void {
+    const ts = this.clock.now();
+    this.disconnectedUntil = ts + durationMs;
+    this.pendingDeliveries.length = 0;
+    for (const listeners of this.marketListeners.values()) {
+      for (const listener of listeners) listener({ type: 'disconnected', ts, reason });
+    }
+  }
+
+  private resumeMarketData(): void {
+    this.disconnectedUntil = null;
+    for (const symbol of this.marketListeners.keys()) {
+      const state = this.symbols.get(symbol);
+      if (state !== undefined) this.deliver(symbol, this.snapshotEvent(state));
+    }
+  }
+
+  /** Returns the simulator's best bid and ask as prices, either undefined when that side is empty. */
+  topOfBook(symbol: string): { readonly bid: Decimal | undefined; readonly ask: Decimal | undefined } | undefined {
+    const state = this.symbols.get(symbol);
+    if (state === undefined) return undefined;
+    const bid = state.book.bestBid();
+    const ask = state.book.bestAsk();
+    return {
+      bid: bid === undefined ? undefined : ticksToPrice(state.spec, bid),
+      ask: ask === undefined ? undefined : ticksToPrice(state.spec, ask),
+    };
+  }
+
+  /** Returns the trailing 30-day volume (USD) the fee tier is chosen by. */
+  volume30d(): Decimal {
+    return this.volume.at(this.clock.now());
+  }
+
+  private applySnapshot(state: SymbolState, bids: readonly SimLevel[], asks: readonly SimLevel[]): void {
+    const incoming = { bid: new Map(bids), ask: new Map(asks) };
+    for (const order of this.restingOrders) {
+      if (order.spec !== state.spec) continue;
+      const side = this.restSide(order);
+      const previous = state.book.size(side, order.limitTicks!);
+      order.ahead = aheadAfterDepletion(order.ahead, previous, incoming[side].get(order.limitTicks!) ?? 0);
+    }
+    state.book.replace(bids, asks);
+  }
+
+  private applyLevel(state: SymbolState, side: SimBookSide, ticks: number, lots: number): void {
+    const previous = state.book.size(side, ticks);
+    if (lots < previous) {
+      for (const order of this.restingOrders) {
+        if (order.spec === state.spec && order.limitTicks === ticks && this.restSide(order) === side) {
+          order.ahead = aheadAfterDepletion(order.ahead, previous, lots);
+        }
+      }
+    }
+    state.book.set(side, ticks, lots);
+  }
+
+  private applyTrade(state: SymbolState, priceTicks: number, lots: number, takerSide: 'buy' | 'sell'): void {
+    state.lastTradeTicks = priceTicks;
+    const makerSide = takerSide === 'sell' ? 'buy' : 'sell';
+    const candidates = this.restingOrders
+      .filter((order) => order.spec === state.spec && order.request.side === makerSide
+        && (makerSide === 'buy' ? order.limitTicks! >= priceTicks : order.limitTicks! <= priceTicks))
+      .sort((a, b) => (makerSide === 'buy' ? b.limitTicks! - a.limitTicks! : a.limitTicks! - b.limitTicks!) || a.seq - b.seq);
+    let left = lots;
+    let index = 0;
+    while (index < candidates.length && left > 0) {
+      const levelTicks = candidates[index]!.limitTicks!;
+      const level: SimOrder[] = [];
+      while (index < candidates.length && candidates[index]!.limitTicks === levelTicks) {
+        const order = candidates[index++]!;
+        // A reduce-only order canceled by an earlier fill of this print is no longer in the queue.
+        if (!TERMINAL_STATUSES.has(order.state.status)) level.push(order);
+      }
+      if (levelTicks !== priceTicks) {
+        // The print went through this price: the whole level traded, so our orders there fill up to the print's size.
+        for (const order of level) {
+          if (left === 0) break;
+          left -= this.fillResting(order, Math.min(order.lots - order.filledLots, left));
+        }
+      } else {
+        const allocation = allocateTradeAtLevel(level.map((order) => ({ ahead: order.ahead, remaining: order.lots - order.filledLots })), left);
+        level.forEach((order, i) => {
+          order.ahead = Math.max(0, order.ahead - allocation.othersConsumed);
+          const lotsFilled = allocation.fills[i]!;
+          if (lotsFilled > 0) this.fillResting(order, lotsFilled);
+        });
+        left = allocation.leftover;
+      }
+    }
+    // The print took liquidity from the maker side of the book until the feed sets that level again.
+    const bookSide: SimBookSide = makerSide === 'buy' ? 'bid' : 'ask';
+    state.book.set(bookSide, priceTicks, state.book.size(bookSide, priceTicks) - lots);
+    this.triggerStops(state);
+  }
+
+  private fillResting(order: SimOrder, lots: number): number {
+    if (TERMINAL_STATUSES.has(order.state.status)) return 0;
+    const allowed = this.capReduceOnly(order, lots);
+    if (allowed > 0) this.bookFill(order, order.limitTicks!, allowed, 'maker');
+    this.settleAfterFill(order);
+    return allowed;
+  }
+
+  private triggerStops(state: SymbolState): void {
+    const last = state.lastTradeTicks;
+    if (last === null) return;
+    for (const order of [...this.pendingStops]) {
+      if (order.spec !== state.spec || TERMINAL_STATUSES.has(order.state.status)) continue;
+      const crossed = order.request.side === 'buy' ? last >= order.stopTicks! : last <= order.stopTicks!;
+      if (!crossed) continue;
+      this.pendingStops.splice(this.pendingStops.indexOf(order), 1);
+      order.triggered = true;
+      this.execute(order);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------ funding
+
+  private payFunding(fundingTs: number): void {
+    for (const state of this.symbols.values()) {
+      if (!isPerpetual(state.spec) || state.fundingRate === null) continue;
+      const position = this.ledger.positions.get(state.spec.symbol);
+      if (position === undefined || position.quantity.isZero()) continue;
+      const mark = this.markPrice(state);
+      if (mark === undefined) continue;
+      const value = notionalOf(state.spec, position.quantity.abs(), mark).mul(state.fundingRate);
+      const amount = position.quantity.isPositive() ? value.neg() : value;
+      if (amount.isZero()) continue;
+      const booked = this.ledger.apply({ type: 'funding', ts: fundingTs, symbol: state.spec.symbol, amount, currency: state.spec.settlement });
+      if (!booked.ok) throw new Error(`the ledger refused a funding payment: ${booked.error.message}`);
+      const funding: VenueFunding = { symbol: state.spec.symbol, ts: fundingTs, amount, currency: state.spec.settlement, rate: state.fundingRate };
+      this.fundingLog.push(funding);
+      this.emit({ type: 'funding', ts: fundingTs, funding });
+    }
+  }
+
+  /** Returns the mark price: the mid of the simulator's book, else the last trade, else undefined. */
+  private markPrice(state: SymbolState): Decimal | undefined {
+    const bid = state.book.bestBid();
+    const ask = state.book.bestAsk();
+    if (bid !== undefined && ask !== undefined) {
+      return ticksToPrice(state.spec, bid).add(ticksToPrice(state.spec, ask)).mul(HALF);
+    }
+    return state.lastTradeTicks === null ? undefined : ticksToPrice(state.spec, state.lastTradeTicks);
+  }
+
+  // ------------------------------------------------------------------------------------------------------- orders
+
+  private validate(request: OrderRequest): Result<{ spec: InstrumentSpec; lots: number; limitTicks: number | null; stopTicks: number | null; expireAtMs: number | null }, VenueError> {
+    const invalid = (message: string): Result<never, VenueError> => err(venueError('INVALID_ORDER', `${request.clientOrderId}: ${message}`));
+    if (request.clientOrderId === '') return invalid('clientOrderId must not be empty');
+    const state = this.symbols.get(request.symbol);
+    if (state === undefined) return invalid(`symbol ${request.symbol} is not listed`);
+    const spec = state.spec;
+    if (!request.quantity.isPositive()) return invalid(`quantity must be positive, got ${request.quantity}`);
+    const lots = sizeToLots(spec, request.quantity);
+    if (!lots.ok) return invalid(lots.error.message);
+    if (request.quantity.lt(spec.minSize)) return invalid(`quantity ${request.quantity} is below the minimum size ${spec.minSize}`);
+    if (spec.maxSize !== null && request.quantity.gt(spec.maxSize)) return invalid(`quantity ${request.quantity} is above the maximum size ${spec.maxSize}`);
+    const needsPrice = request.type === 'LIMIT' || request.type === 'STOP_LIMIT';
+    const needsStop = request.type === 'STOP' || request.type === 'STOP_LIMIT';
+    if (needsPrice && request.price === null) return invalid(`price is required for ${request.type}`);
+    if (!needsPrice && request.price !== null) return invalid(`price must be null for ${request.type}`);
+    if (needsStop && request.stopPrice === null) return invalid(`stopPrice is required for ${request.type}`);
+    if (!needsStop && request.stopPrice !== null) return invalid(`stopPrice must be null for ${request.type}`);
+    let limitTicks: number | null = null;
+    if (request.price !== null) {
+      if (!request.price.isPositive()) return invalid(`price must be positive, got ${request.price}`);
+      const ticks = priceToTicks(spec, request.price);
+      if (!ticks.ok) return invalid(ticks.error.message);
+      limitTicks = ticks.value;
+      if (quoteNotional(spec, request.quantity, request.price).lt(spec.minNotional)) {
+        return invalid(`notional below the minimum ${spec.minNotional}`);
+      }
+    }
+    let stopTicks: number | null = null;
+    if (request.stopPrice !== null) {
+      if (!request.stopPrice.isPositive()) return invalid(`stopPrice must be positive, got ${request.stopPrice}`);
+      const ticks = priceToTicks(spec, request.stopPrice);
+      if (!ticks.ok) return invalid(ticks.error.message.replace('price', 'stopPrice'));
+      stopTicks = ticks.value;
+    }
+    if (request.type === 'MARKET' && request.timeInForce === 'GTD') return invalid('MARKET orders cannot be GTD');
+    if (request.postOnly && (request.type !== 'LIMIT' || request.timeInForce === 'IOC' || request.timeInForce === 'FOK')) {
+      return invalid('postOnly needs a GTC or GTD LIMIT order');
+    }
+    let expireAtMs: number | null = null;
+    if (request.timeInForce === 'GTD') {
+      if (request.expireAt === null) return invalid('expireAt is required for GTD');
+      expireAtMs = Date.parse(request.expireAt);
+      if (Number.isNaN(expireAtMs)) return invalid(`expireAt ${request.expireAt} is not an ISO-8601 time`);
+      if (expireAtMs <= this.clock.now()) return invalid(`expireAt ${request.expireAt} is not in the future`);
+    } else if (request.expireAt !== null) {
+      return invalid('expireAt is only for GTD');
+    }
+    return ok({ spec, lots: lots.value, limitTicks, stopTicks, expireAtMs });
+  }
+
+  private submitNow(request: OrderRequest): Result<VenueOrder, VenueError> {
+    const now = this.clock.now();
+    if (this.rateLimiter !== null) {
+      const decision = this.rateLimiter.tryAcquire(now);
+      if (!decision.allowed) {
+        return err(venueError('RATE_LIMITED', `more than ${this.rateLimiter.orders} orders in ${this.rateLimiter.windowMs} ms`, true, decision.retryAfterMs));
+      }
+    }
+    const valid = this.validate(request);
+    if (!valid.ok) return valid;
+    if (this.orders.has(request.clientOrderId)) {
+      return err(venueError('DUPLICATE_ORDER', `client order id ${request.clientOrderId} was already used`));
+    }
+    const fault = this.faults.nextSubmitFault();
+    if (fault === 'unavailable') return err(venueError('EXCHANGE_UNAVAILABLE', 'the venue is unavailable (injected fault)', true));
+    if (fault === 'timeout') return err(venueError('NETWORK_TIMEOUT', 'no response from the venue (injected fault)'));
+    const { spec, lots, limitTicks, stopTicks, expireAtMs } = valid.value;
+    const order: SimOrder = {
+      request, spec, venueOrderId: `${this.venueName}-${this.nextOrderSeq}`, seq: this.nextOrderSeq, lots, limitTicks, stopTicks,
+      expireAtMs, arriveAt: now + this.latencyMs, state: newOrderState(request.quantity), filledLots: 0, filledValue: Decimal.ZERO,
+      arrived: false, triggered: false, resting: false, ahead: 0, reserveFeeRate: Decimal.ZERO, updatedTs: now,
+    };
+    this.nextOrderSeq += 1;
+    this.orders.set(request.clientOrderId, order);
+    let outcome: Result<VenueOrder, VenueError>;
+    if (this.latencyMs > 0) {
+      this.pendingArrivals.push(order);
+      outcome = ok(this.view(order));
+    } else {
+      const refusal = this.arrive(order);
+      outcome = refusal === null ? ok(this.view(order)) : err(refusal);
+    }
+    if (fault === 'lost_ack') return err(venueError('NETWORK_TIMEOUT', 'the acknowledgement was lost (injected fault); look the order up by client id'));
+    return outcome;
+  }
+
+  /** Processes an order reaching the matching engine; returns the rejection, or null when accepted. */
+  private arrive(order: SimOrder): VenueError | null {
+    order.arrived = true;
+    const refusal = this.checkOnArrival(order);
+    if (refusal !== null) {
+      this.transition(order, { kind: 'reject' });
+      this.emit({ type: 'rejected', ts: this.clock.now(), clientOrderId: order.request.clientOrderId, error: refusal });
+      return refusal;
+    }
+    order.reserveFeeRate = this.currentTier().takerRate;
+    this.transition(order, { kind: 'accept' });
+    this.emit({ type: 'accepted', ts: this.clock.now(), clientOrderId: order.request.clientOrderId, venueOrderId: order.venueOrderId });
+    const isStop = order.request.type === 'STOP' || order.request.type === 'STOP_LIMIT';
+    if (isStop) {
+      this.pendingStops.push(order);
+      this.triggerStops(this.symbols.get(order.spec.symbol)!);
+    } else {
+      this.execute(order);
+    }
+    return null;
+  }
+
+  private checkOnArrival(order: SimOrder): VenueError | null {
+    const { request, spec } = order;
+    const state = this.symbols.get(spec.symbol)!;
+    if (request.reduceOnly) {
+      const position = this.positionLots(order.spec);
+      const reduces = request.side === 'buy' ? position < 0 : position > 0;
+      if (!reduces || order.lots > Math.abs(position)) {
+        return venueError('REDUCE_ONLY_WOULD_INCREASE', `${request.clientOrderId}: a reduce-only ${request.side} of ${request.quantity} would increase or flip the position of ${lotsToSize(spec, position)}`);
+      }
+    }
+    if (request.postOnly && order.limitTicks !== null) {
+      const opposite = request.side === 'buy' ? state.book.bestAsk() : state.book.bestBid();
+      if (opposite !== undefined && (request.side === 'buy' ? order.limitTicks >= opposite : order.limitTicks <= opposite)) {
+        return venueError('POST_ONLY_WOULD_TAKE', `${request.clientOrderId}: post-only ${request.side} at ${request.price} would cross the best ${request.side === 'buy' ? 'ask' : 'bid'} ${ticksToPrice(spec, opposite)}`);
+      }
+    }
+    return this.checkFunds(order, null);
+  }
+
+  /** Returns INSUFFICIENT_FUNDS / INSUFFICIENT_MARGIN when the order cannot be paid for, else null. */
+  private checkFunds(order: SimOrder, marketCost: { ticks: number; lots: number } | null): VenueError | null {
+    const { request, spec } = order;
+    const remainingLots = order.lots - order.filledLots;
+    const takerRate = this.currentTier().takerRate;
+    const reference = (): Decimal | undefined => {
+      if (marketCost !== null) return ticksToPrice(spec, marketCost.ticks);
+      const ticks = order.limitTicks ?? order.stopTicks ?? this.walkWorstTicks(order, remainingLots);
+      return ticks === undefined ? undefined : ticksToPrice(spec, ticks);
+    };
+    if (spec.kind === 'spot') {
+      if (request.side === 'buy') {
+        const price = reference();
+        if (price === undefined) return null; // nothing to buy from: the market order is canceled unfilled
+        const need = lotsToSize(spec, remainingLots).mul(price).mul(Decimal.ONE.add(takerRate));
+        const free = this.cashOf(spec.quote).sub(this.reservedBy(spec.quote, order));
+        return need.gt(free) ? venueError('INSUFFICIENT_FUNDS', `${request.clientOrderId}: needs ${need} ${spec.quote} incl. fees, ${free} free`) : null;
+      }
+      const need = lotsToSize(spec, remainingLots);
+      const free = this.cashOf(spec.base).sub(this.reservedBy(spec.base, order));
+      return need.gt(free) ? venueError('INSUFFICIENT_FUNDS', `${request.clientOrderId}: needs ${need} ${spec.base}, ${free} free`) : null;
+    }
+    const position = this.positionLots(spec);
+    const reducing = request.side === 'buy' ? Math.max(0, -position) : Math.max(0, position);
+    const increasing = Math.max(0, remainingLots - reducing);
+    if (increasing === 0) return null;
+    const price = reference();
+    if (price === undefined) return null;
+    const notional = notionalOf(spec, lotsToSize(spec, increasing), price);
+    const need = notional.mul(spec.initialMarginRate).add(notional.mul(takerRate));
+    const free = this.cashOf(spec.settlement).sub(this.reservedBy(spec.settlement, order));
+    return need.gt(free) ? venueError('INSUFFICIENT_MARGIN', `${request.clientOrderId}: needs ${need} ${spec.settlement} initial margin and fees, ${free} free`) : null;
+  }
+
+  /** Returns the worst price (ticks) a market order of `lots` would reach walking the visible book, or undefined when empty. */
+  private walkWorstTicks(order: SimOrder, lots: number): number | undefined {
+    const book = this.symbols.get(order.spec.symbol)!.book;
+    let left = lots;
+    let worst: number | undefined;
+    for (const [ticks, size] of book.levels(order.request.side === 'buy' ? 'ask' : 'bid')) {
+      worst = ticks;
+      left -= size;
+      if (left <= 0) break;
+    }
+    return worst;
+  }
+
+  /** Matches an order (a triggered stop becomes MARKET or LIMIT) against the book, then rests or cancels the rest. */
+  private execute(order: SimOrder): void {
+    const { request, spec } = order;
+    const state = this.symbols.get(spec.symbol)!;
+    const bookSide: SimBookSide = request.side === 'buy' ? 'ask' : 'bid';
+    const limit = order.limitTicks;
+    const within = (ticks: number): boolean => limit === null || (request.side === 'buy' ? ticks <= limit : ticks >= limit);
+    if (order.triggered) {
+      const refusal = this.checkFunds(order, limit === null ? this.worstLevel(order) : null);
+      if (refusal !== null) {
+        this.finish(order, { kind: 'cancel' }, 'canceled');
+        return;
+      }
+    }
+    if (request.timeInForce === 'FOK') {
+      let depth = 0;
+      for (const [ticks, size] of state.book.levels(bookSide)) if (within(ticks)) depth += size;
+      if (depth < order.lots - order.filledLots || this.capReduceOnly(order, order.lots) < order.lots) {
+        this.finish(order, { kind: 'cancel' }, 'canceled');
+        return;
+      }
+    }
+    if (!request.postOnly) {
+      for (const [ticks, size] of state.book.levels(bookSide)) {
+        const remaining = order.lots - order.filledLots;
+        if (remaining === 0 || !within(ticks) || TERMINAL_STATUSES.has(order.state.status)) break;
+        const lots = this.capReduceOnly(order, Math.min(size, remaining));
+        if (lots === 0) break;
+        this.bookFill(order, ticks, lots, 'taker');
+        state.book.set(bookSide, ticks, size - lots);
+      }
+    }
+    this.settleAfterFill(order);
+    if (TERMINAL_STATUSES.has(order.state.status)) return;
+    const canRest = limit !== null && (request.timeInForce === 'GTC' || request.timeInForce === 'GTD');
+    if (!canRest) {
+      this.finish(order, { kind: 'cancel' }, 'canceled');
+      return;
+    }
+    order.resting = true;
+    order.ahead = state.book.size(this.restSide(order), limit);
+    this.restingOrders.push(order);
+  }
+
+  private worstLevel(order: SimOrder): { ticks: number; lots: number } | null {
+    const ticks = this.walkWorstTicks(order, order.lots - order.filledLots);
+    return ticks === undefined ? null : { ticks, lots: order.lots - order.filledLots };
+  }
+
+  /** Returns how many of `lots` a reduce-only order may fill without flipping the position (all of them otherwise). */
+  private capReduceOnly(order: SimOrder, lots: number): number {
+    if (!order.request.reduceOnly) return lots;
+    const position = this.positionLots(order.spec);
+    const capacity = order.request.side === 'buy' ? Math.max(0, -position) : Math.max(0, position);
+    return Math.min(lots, capacity);
+  }
+
+  /** Cancels a reduce-only order with nothing left to reduce; takes a filled order off the book. */
+  private settleAfterFill(order: SimOrder): void {
+    if (order.state.status === 'FILLED') {
+      this.unrest(order);
+      return;
+    }
+    if (order.request.reduceOnly && !TERMINAL_STATUSES.has(order.state.status) && this.capReduceOnly(order, 1) === 0) {
+      this.finish(order, { kind: 'cancel' }, 'canceled');
+    }
+  }
+
+  private bookFill(order: SimOrder, ticks: number, lots: number, liquidity: Liquidity): void {
+    const { spec, request } = order;
+    const now = this.clock.now();
+    const price = ticksToPrice(spec, ticks);
+    const quantity = lotsToSize(spec, lots);
+    const fee = FeeSchedule.feeOf(this.currentTier(), liquidity, notionalOf(spec, quantity, price));
+    const fill: FillEvent = {
+      type: 'fill', ts: now, symbol: spec.symbol, side: request.side, quantity, price, fee, feeCurrency: spec.settlement, liquidity,
+      tradeId: `${this.venueName}-t${this.nextTradeSeq}`,
+    };
+    this.nextTradeSeq += 1;
+    const booked = this.ledger.apply(fill);
+    if (!booked.ok) throw new Error(`the ledger refused a simulator fill: ${booked.error.message}`);
+    this.volume.add(now, quoteNotional(spec, quantity, price));
+    this.transition(order, { kind: 'fill', quantity });
+    order.filledLots += lots;
+    order.filledValue = order.filledValue.add(price.mul(quantity));
+    // A fill changes the position: reduce-only orders that can no longer reduce are canceled.
+    this.fillLog.push({ clientOrderId: request.clientOrderId, fill });
+    this.emit({ type: 'fill', ts: now, clientOrderId: request.clientOrderId, fill });
+    for (const other of [...this.restingOrders, ...this.pendingStops]) {
+      if (other !== order && other.spec === spec && other.request.reduceOnly) this.settleAfterFill(other);
+    }
+  }
+
+  private finish(order: SimOrder, trigger: OrderTrigger, report: 'canceled' | 'expired'): void {
+    this.transition(order, trigger);
+    this.unrest(order);
+    this.emit({ type: report, ts: this.clock.now(), clientOrderId: order.request.clientOrderId });
+  }
+
+  private unrest(order: SimOrder): void {
+    const resting = this.restingOrders.indexOf(order);
+    if (resting >= 0) this.restingOrders.splice(resting, 1);
+    const stop = this.pendingStops.indexOf(order);
+    if (stop >= 0) this.pendingStops.splice(stop, 1);
+    const pending = this.pendingArrivals.indexOf(order);
+    if (pending >= 0) this.pendingArrivals.splice(pending, 1);
+    order.resting = false;
+  }
+
+  private transition(order: SimOrder, trigger: OrderTrigger): void {
+    const next = transitionOrder(order.state, trigger);
+    if (!next.ok) throw new Error(`simulator bug: ${next.error.message}`);
+    order.state = next.value;
+    order.updatedTs = this.clock.now();
+  }
+
+  private restSide(order: SimOrder): SimBookSide {
+    return order.request.side === 'buy' ? 'bid' : 'ask';
+  }
+
+  private currentTier(): FeeTier {
+    return this.feeSchedule.tierFor(this.volume.at(this.clock.now()));
+  }
+
+  private positionLots(spec: InstrumentSpec): number {
+    const position = this.ledger.positions.get(spec.symbol);
+    if (position === undefined) return 0;
+    const lots = sizeToLots(spec, position.quantity);
+    if (!lots.ok) throw new Error(`simulator bug: position ${position.quantity} is off the lot size`);
+    return lots.value;
+  }
+
+  /**
+   * Returns what the account holds of a currency: ledger cash plus, for a coin, the spot positions in it (the ledger
+   * books a spot buy as a position in the base coin and the quote notional out of cash).
+   */
+  private cashOf(currency: string): Decimal {
+    let held = this.ledger.cash.get(currency) ?? Decimal.ZERO;
+    for (const position of this.ledger.positions.values()) {
+      if (position.spec.kind === 'spot' && position.spec.base === currency) held = held.add(position.quantity);
+    }
+    return held;
+  }
+
+  /** Returns what open orders (other than `except`) and open positions hold of a currency. */
+  private reservedBy(currency: string, except: SimOrder | null): Decimal {
+    let reserved = Decimal.ZERO;
+    for (const order of this.orders.values()) {
+      if (order === except || !order.arrived || TERMINAL_STATUSES.has(order.state.status)) continue;
+      reserved = reserved.add(this.reservationOf(order, currency));
+    }
+    for (const position of this.ledger.positions.values()) {
+      if (position.spec.kind !== 'spot' && position.spec.settlement === currency) {
+        reserved = reserved.add(position.basis.abs().mul(position.spec.initialMarginRate));
+      }
+    }
+    return reserved;
+  }
+
+  private reservationOf(order: SimOrder, currency: string): Decimal {
+    const { spec, request } = order;
+    const remaining = lotsToSize(spec, order.lots - order.filledLots);
+    const ticks = order.limitTicks ?? order.stopTicks;
+    if (spec.kind === 'spot') {
+      if (request.side === 'sell') return currency === spec.base ? remaining : Decimal.ZERO;
+      if (currency !== spec.quote || ticks === null) return Decimal.ZERO;
+      return remaining.mul(ticksToPrice(spec, ticks)).mul(Decimal.ONE.add(order.reserveFeeRate));
+    }
+    if (currency !== spec.settlement || ticks === null || request.reduceOnly) return Decimal.ZERO;
+    return notionalOf(spec, remaining, ticksToPrice(spec, ticks)).mul(spec.initialMarginRate);
+  }
+
+  private view(order: SimOrder): VenueOrder {
+    const filled = lotsToSize(order.spec, order.filledLots);
+    return {
+      clientOrderId: order.request.clientOrderId,
+      venueOrderId: order.venueOrderId,
+      request: order.request,
+      status: order.state.status,
+      filledQuantity: filled,
+      averagePrice: order.filledLots === 0 ? null : (order.filledValue.div(filled) ?? null),
+      updatedTs: order.updatedTs,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------------- publication
+
+  private emit(report: ExecutionReport): void {
+    for (const listener of [...this.executionListeners]) listener(report);
+  }
+
+  private bookEvent(state: SymbolState, snapshot: boolean, bids: readonly SimLevel[], asks: readonly SimLevel[]): MarketDataEvent {
+    const level = ([ticks, lots]: SimLevel): readonly [Decimal, Decimal] => [ticksToPrice(state.spec, ticks), lotsToSize(state.spec, lots)];
+    state.mdSeq += 1;
+    return { type: 'book', ts: this.clock.now(), symbol: state.spec.symbol, seq: state.mdSeq, snapshot, bids: bids.map(level), asks: asks.map(level) };
+  }
+
+  private snapshotEvent(state: SymbolState): MarketDataEvent {
+    return this.bookEvent(state, true, state.book.levels('bid'), state.book.levels('ask'));
+  }
+
+  private publish(symbol: string, event: MarketDataEvent): void {
+    if (this.disconnectedUntil !== null) return;
+    if (this.marketDataDelayMs > 0) {
+      this.pendingDeliveries.push({ deliverAt: this.clock.now() + this.marketDataDelayMs, symbol, event });
+      return;
+    }
+    this.deliver(symbol, event);
+  }
+
+  private deliver(symbol: string, event: MarketDataEvent): void {
+    for (const listener of [...(this.marketListeners.get(symbol) ?? [])]) listener(event);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- the port
+
+  capabilities(): Promise<Result<VenueCapabilities, VenueError>> {
+    const orders: OrderCapability[] = [];
+    for (const orderType of ['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT'] as const) {
+      for (const timeInForce of ['GTC', 'IOC', 'FOK', 'GTD'] as const) {
+        orders.push({ orderType, timeInForce, support: orderType === 'MARKET' && timeInForce === 'GTD' ? 'unsupported' : 'supported' });
+      }
+    }
+    return Promise.resolve(ok({
+      venue: this.venueName, orders, postOnly: true, reduceOnly: true, cancelByClientId: true, orderRateLimit: this.rateLimit, sandbox: true,
+    }));
+  }
+
+  instruments(): Promise<Result<readonly InstrumentSpec[], VenueError>> {
+    return Promise.resolve(ok([...this.symbols.values()].map((state) => state.spec)));
+  }
+
+  /** Returns every currency's balance; `locked` is what open orders reserve and open positions hold as margin. */
+  balances(): Promise<Result<readonly VenueBalance[], VenueError>> {
+    const currencies = [...new Set([
+      ...this.ledger.cash.keys(),
+      ...[...this.ledger.positions.values()].filter((position) => position.spec.kind === 'spot').map((position) => position.spec.base),
+    ])].sort();
+    return Promise.resolve(ok(currencies.map((currency) => {
+      const total = this.cashOf(currency);
+      const locked = this.reservedBy(currency, null);
+      return { currency, total, free: total.sub(locked), locked };
+    })));
+  }
+
+  positions(): Promise<Result<readonly VenuePosition[], VenueError>> {
+    const out: VenuePosition[] = [];
+    for (const position of this.ledger.positions.values()) {
+      if (position.spec.kind === 'spot' || position.quantity.isZero()) continue;
+      out.push({ symbol: position.spec.symbol, quantity: position.quantity, entryPrice: averageEntryPrice(position) ?? null });
+    }
+    out.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+    return Promise.resolve(ok(out));
+  }
+
+  submit(request: OrderRequest): Promise<Result<VenueOrder, VenueError>> {
+    return Promise.resolve(this.submitNow(request));
+  }
+
+  /** Cancels an open order at once; a finished order is returned as it is (cancel is idempotent). */
+  cancel(symbol: string, clientOrderId: string): Promise<Result<VenueOrder, VenueError>> {
+    const order = this.orders.get(clientOrderId);
+    if (order === undefined || order.spec.symbol !== symbol) {
+      return Promise.resolve(err(venueError('ORDER_NOT_FOUND', `no order ${clientOrderId} on ${symbol}`)));
+    }
+    if (!TERMINAL_STATUSES.has(order.state.status)) this.finish(order, { kind: 'cancel' }, 'canceled');
+    return Promise.resolve(ok(this.view(order)));
+  }
+
+  order(symbol: string, clientOrderId: string): Promise<Result<VenueOrder, VenueError>> {
+    const order = this.orders.get(clientOrderId);
+    if (order === undefined || order.spec.symbol !== symbol) {
+      return Promise.resolve(err(venueError('ORDER_NOT_FOUND', `no order ${clientOrderId} on ${symbol}`)));
+    }
+    return Promise.resolve(ok(this.view(order)));
+  }
+
+  openOrders(symbol?: string): Promise<Result<readonly VenueOrder[], VenueError>> {
+    const open = [...this.orders.values()]
+      .filter((order) => !TERMINAL_STATUSES.has(order.state.status) && (symbol === undefined || order.spec.symbol === symbol))
+      .map((order) => this.view(order));
+    return Promise.resolve(ok(open));
+  }
+
+  fills(symbol: string, sinceTs: number): Promise<Result<readonly FillEvent[], VenueError>> {
+    return Promise.resolve(ok(this.fillLog.filter((entry) => entry.fill.symbol === symbol && entry.fill.ts >= sinceTs).map((entry) => entry.fill)));
+  }
+
+  funding(symbol: string, sinceTs: number): Promise<Result<readonly VenueFunding[], VenueError>> {
+    return Promise.resolve(ok(this.fundingLog.filter((funding) => funding.symbol === symbol && funding.ts >= sinceTs)));
+  }
+
+  onExecution(listener: (report: ExecutionReport) => void): Unsubscribe {
+    this.executionListeners.add(listener);
+    return () => this.executionListeners.delete(listener);
+  }
+
+  /** Subscribes to a symbol's market data; a subscriber joining a connected stream first gets a book snapshot. */
+  subscribeMarketData(symbol: string, listener: (event: MarketDataEvent) => void): Unsubscribe {
+    let listeners = this.marketListeners.get(symbol);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.marketListeners.set(symbol, listeners);
+    }
+    listeners.add(listener);
+    const state = this.symbols.get(symbol);
+    if (state !== undefined && !state.book.empty && this.disconnectedUntil === null) listener(this.snapshotEvent(state));
+    return () => {
+      listeners.delete(listener);
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { Decimal } from '../src/domain/decimal.js';
+import { syntheticMarket } from '../src/market/synthetic.js';
+import { fromSynthetic } from '../src/venues/sim/market-input.js';
+import { SPOT, T0, makeVenue } from './support/sim-venue-setup.js';
+import { registerVenueConformance } from './support/venue-conformance.js';
+
+let ids = 0;
+
+registerVenueConformance('SimulatedVenue', () => {
+  const { venue } = makeVenue();
+  const feed = syntheticMarket({ seed: 7, startTs: T0, perpetual: false });
+  const step = (events: number): void => {
+    for (let i = 0; i < events; i += 1) {
+      const next = feed.next();
+      if (next.done === true) throw new Error('the synthetic market never ends');
+      const input = fromSynthetic(SPOT.symbol, next.value);
+      if (input !== null) venue.onMarket(input);
+    }
+  };
+  step(20);
+  const top = (): { bid: Decimal; ask: Decimal } => {
+    const book = venue.topOfBook(SPOT.symbol)!;
+    return { bid: book.bid!, ask: book.ask! };
+  };
+  const offset = Decimal.of('50');
+  return Promise.resolve({
+    venue,
+    symbol: SPOT.symbol,
+    quantity: Decimal.of('0.01'),
+    restingPrice: (side) => Promise.resolve(side === 'buy' ? top().bid.sub(offset) : top().ask.add(offset)),
+    crossingPrice: (side) => Promise.resolve(side === 'buy' ? top().ask.add(offset) : top().bid.sub(offset)),
+    advance: () => {
+      step(5);
+      return Promise.resolve();
+    },
+    newClientOrderId: () => `conf-${++ids}`,
+  });
+});
