@@ -186,7 +186,7 @@ test('keel book --jsonl prints one line per applied update with exact decimal st
 test('keel book refuses an unknown format, an undetectable file and a missing file', async () => {
   const format = await keel(['book', head600, '--format', 'csv']);
   assert.equal(format.code, 1);
-  assert.match(format.stderr, /--format must be one of auto, binance \(value: "csv"\)/);
+  assert.match(format.stderr, /--format must be one of auto, binance, tardis, coinbase, bybit \(value: "csv"\)/);
   const other = tempFile('other.csv', 'a,b,c\n1,2,3\n');
   const undetected = await keel(['book', other]);
   assert.equal(undetected.code, 1);
@@ -194,7 +194,12 @@ test('keel book refuses an unknown format, an undetectable file and a missing fi
   const missing = await keel(['book', path.join(os.tmpdir(), 'keel-no-such-capture.txt')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no such file/);
+  // An unknown symbol is not refused: it gets the documented fine increments, said so, and here matches nothing.
   const symbol = await keel(['book', head600, '--symbol', 'ETHUSDT']);
-  assert.equal(symbol.code, 1);
-  assert.match(symbol.stderr, /no instrument spec is known for "ETHUSDT"/);
+  assert.equal(symbol.code, 0);
+  assert.match(symbol.stdout, /tick size +0\.00000001 \(default/);
+  assert.match(symbol.stdout, /updates applied +0\n/);
+  const wrong = await keel(['book', head600, '--format', 'tardis']);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /not a tardis file: its first line is binance/);
 });

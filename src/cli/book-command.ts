@@ -2,12 +2,25 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { Decimal } from '../domain/decimal.js';
-import { type InstrumentSpec, defineInstrument, lotsToSize, ticksToPrice } from '../domain/instrument.js';
+import {
+  DEFAULT_FINE_INCREMENT, type InstrumentSpec, defineInstrument, lotsToSize, splitPairSymbol, ticksToPrice,
+} from '../domain/instrument.js';
 import { describeFsError, formatInputError } from '../input/input-error.js';
+import { BinanceVenueSync } from '../market/binance-venue-sync.js';
+import type { AppliedUpdate, VenueBookSync } from '../market/book-sync.js';
+import { UnsequencedBookSync } from '../market/book-sync.js';
+import { type BookReplaySummary, type QuoteRole, replayBook } from '../market/book-replay.js';
+import { BybitBookSync } from '../market/bybit-sync.js';
+import { CoinbaseBookSync } from '../market/coinbase-sync.js';
 import { readLines } from '../market/line-source.js';
-import { type BinanceReplaySummary, replayBinanceCapture } from '../market/binance-replay.js';
-import type { OrderBook, TopOfBook } from '../market/order-book.js';
-import { looksLikeBinanceCapture, stepScaleOf } from '../market/readers/binance-capture.js';
+import { OrderBook, type TopOfBook } from '../market/order-book.js';
+import { captureScales, looksLikeBinanceCapture, stepScaleOf } from '../market/readers/binance-capture.js';
+import { readBinanceCapture } from '../market/readers/binance-capture-records.js';
+import { looksLikeBinanceDepthCsv, readBinanceDepthCsv } from '../market/readers/binance-depth-csv.js';
+import { looksLikeBybit, readBybitOrderbook } from '../market/readers/bybit-orderbook.js';
+import { looksLikeCoinbase, readCoinbaseFeed } from '../market/readers/coinbase-feed.js';
+import type { ReaderItem, ReaderOptions, ReaderStats } from '../market/readers/market-record.js';
+import { readTardisCsv, tardisDataTypeOf } from '../market/readers/tardis-csv.js';
 import { type CliIo, ExitCode } from './io.js';
 
 /** The capture `keel book` replays when no file is given, relative to the package root. */
@@ -17,26 +30,89 @@ export const BUNDLED_CAPTURE = path.join('assets', 'replay', 'binance_spot_btcus
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The capture formats `--format` accepts. */
-export const BOOK_FORMATS = ['auto', 'binance'] as const;
+export const BOOK_FORMATS = ['auto', 'binance', 'tardis', 'coinbase', 'bybit'] as const;
+
+/** A concrete layout of a recorded feed: the format plus, for Binance, which of its two file layouts. */
+export type FeedLayout = 'binance-capture' | 'binance-depth-csv' | 'tardis' | 'coinbase' | 'bybit';
+
+const FORMAT_OF: Readonly<Record<FeedLayout, string>> = {
+  'binance-capture': 'binance', 'binance-depth-csv': 'binance', tardis: 'tardis', coinbase: 'coinbase', bybit: 'bybit',
+};
 
 interface BookFlags {
   readonly format: string;
-  readonly symbol: string;
+  readonly symbol?: string;
   readonly jsonl?: boolean;
+  readonly snapshot?: string;
+  readonly tickSize?: string;
+  readonly lotSize?: string;
+}
+
+/** Lines looked at to find the file's first symbol when `--symbol` is not given. */
+const SYMBOL_PEEK_RECORDS = 1000;
+
+/** Returns the layout a first line shows, or undefined. */
+export function detectLayout(firstLine: string): FeedLayout | undefined {
+  if (looksLikeBinanceCapture(firstLine)) return 'binance-capture';
+  if (looksLikeBinanceDepthCsv(firstLine)) return 'binance-depth-csv';
+  if (tardisDataTypeOf(firstLine) !== undefined) return 'tardis';
+  if (looksLikeBybit(firstLine)) return 'bybit';
+  if (looksLikeCoinbase(firstLine)) return 'coinbase';
+  return undefined;
 }
 
 /**
- * Known instruments of the bundled captures. BTCUSDT spot: tick 0.01 USDT; book sizes in steps of 0.000001 BTC.
- * Binance's order size step was 0.00001 BTC on 2024-08-08, but its depth stream publishes a few resting quantities
- * finer than that (lines 1886, 34306 and 38887 of the bundled capture, e.g. "25.42618900"), and a book must hold
- * what the exchange publishes: refusing them would drop those diffs and break the update-id chain.
+ * Known instruments of the bundled captures. BTCUSDT on Binance: tick 0.01 USDT; book sizes in steps of 0.000001
+ * BTC. Binance's order size step was 0.00001 BTC on 2024-08-08, but its depth stream publishes a few resting
+ * quantities finer than that (lines 1886, 34306 and 38887 of the bundled capture, e.g. "25.42618900"), and a book
+ * must hold what the exchange publishes: refusing them would drop those diffs and break the update-id chain.
  */
-function instrumentFor(symbol: string): InstrumentSpec | undefined {
-  if (symbol !== 'BTCUSDT') return undefined;
+function knownIncrements(layout: FeedLayout, symbol: string): { tick: Decimal; lot: Decimal } | undefined {
+  if (FORMAT_OF[layout] === 'binance' && symbol === 'BTCUSDT') return { tick: Decimal.of('0.01'), lot: Decimal.of('0.000001') };
+  return undefined;
+}
+
+/** How the instrument's increments were chosen, for the summary. */
+type IncrementOrigin = 'known' | 'option' | 'default';
+
+interface ResolvedInstrument {
+  readonly spec: InstrumentSpec;
+  readonly tickOrigin: IncrementOrigin;
+  readonly lotOrigin: IncrementOrigin;
+}
+
+function parseIncrement(text: string, option: string): Decimal | string {
+  const parsed = Decimal.parse(text);
+  if (!parsed.ok || !parsed.value.isPositive()) return `${option} must be a positive decimal (value: ${JSON.stringify(text)})`;
+  const dot = text.indexOf('.');
+  if (dot >= 0 && text.length - dot - 1 > 15) return `${option} may have at most 15 decimals (value: ${JSON.stringify(text)})`;
+  return parsed.value;
+}
+
+function resolveInstrument(layout: FeedLayout, symbol: string, flags: BookFlags): ResolvedInstrument | string {
+  const known = knownIncrements(layout, symbol);
+  let tick = known?.tick ?? DEFAULT_FINE_INCREMENT;
+  let lot = known?.lot ?? DEFAULT_FINE_INCREMENT;
+  let tickOrigin: IncrementOrigin = known === undefined ? 'default' : 'known';
+  let lotOrigin: IncrementOrigin = tickOrigin;
+  if (flags.tickSize !== undefined) {
+    const parsed = parseIncrement(flags.tickSize, '--tick-size');
+    if (typeof parsed === 'string') return parsed;
+    tick = parsed;
+    tickOrigin = 'option';
+  }
+  if (flags.lotSize !== undefined) {
+    const parsed = parseIncrement(flags.lotSize, '--lot-size');
+    if (typeof parsed === 'string') return parsed;
+    lot = parsed;
+    lotOrigin = 'option';
+  }
+  const pair = splitPairSymbol(symbol);
   const defined = defineInstrument({
-    symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', tickSize: Decimal.of('0.01'), sizeIncrement: Decimal.of('0.000001'),
+    symbol, base: pair?.base ?? symbol, quote: pair?.quote ?? 'quote', tickSize: tick, sizeIncrement: lot,
   });
-  return defined.ok ? defined.value : undefined;
+  if (!defined.ok) return defined.error.message;
+  return { spec: defined.value, tickOrigin, lotOrigin };
 }
 
 /** Returns the first non-blank line of a file, for format detection, or an error message. */
@@ -51,100 +127,234 @@ async function firstLine(file: string): Promise<{ text: string } | { error: stri
   }
 }
 
-/** Returns a price with as many decimals as the tick size has ("61686.00"). */
-function formatPrice(spec: InstrumentSpec, ticks: number): string {
-  return ticksToPrice(spec, ticks).toFixed(stepScaleOf(spec.tickSize).decimals);
+/** Returns the records of a layout's file(s), chained: the `--snapshot` file first. */
+async function* recordsOf(
+  layout: FeedLayout, files: readonly { path: string; source: string }[], base: Omit<ReaderOptions, 'source'>,
+): AsyncGenerator<ReaderItem> {
+  for (const file of files) {
+    const fileStats: ReaderStats = { lines: 0 };
+    const options = { ...base, source: file.source, stats: fileStats };
+    switch (layout) {
+      case 'binance-capture': yield* readBinanceCapture(file.path, options); break;
+      case 'binance-depth-csv': yield* readBinanceDepthCsv(file.path, options); break;
+      case 'tardis': yield* readTardisCsv(file.path, options); break;
+      case 'coinbase': yield* readCoinbaseFeed(file.path, options); break;
+      case 'bybit': yield* readBybitOrderbook(file.path, options); break;
+      default: {
+        const unreachable: never = layout;
+        throw new Error(`unknown layout ${String(unreachable)}`);
+      }
+    }
+    if (base.stats !== undefined) base.stats.lines += fileStats.lines;
+  }
 }
 
-function topJson(spec: InstrumentSpec, book: OrderBook, top: TopOfBook): Record<string, string | null> {
-  const has = book.readTop(top);
-  return {
-    bid: has ? formatPrice(spec, top.bidTicks) : null,
-    bid_qty: has ? lotsToSize(spec, top.bidLots).toString() : null,
-    ask: has ? formatPrice(spec, top.askTicks) : null,
-    ask_qty: has ? lotsToSize(spec, top.askLots).toString() : null,
-  };
+/** Returns the first symbol a file's records name, read with fine increments, or undefined. */
+async function firstSymbol(layout: FeedLayout, files: readonly { path: string; source: string }[]): Promise<string | undefined> {
+  const defined = defineInstrument({ symbol: 'PEEK', base: 'PEEK', quote: 'PEEK', tickSize: DEFAULT_FINE_INCREMENT, sizeIncrement: DEFAULT_FINE_INCREMENT });
+  if (!defined.ok) return undefined;
+  let seen = 0;
+  for await (const item of recordsOf(layout, files, { scales: captureScales(defined.value) })) {
+    if (item.kind !== 'malformed' && item.kind !== 'other' && item.symbol !== undefined) return item.symbol;
+    if (++seen >= SYMBOL_PEEK_RECORDS) return undefined;
+  }
+  return undefined;
 }
 
-function summaryText(summary: BinanceReplaySummary, source: string, symbol: string): string {
+function syncFor(layout: FeedLayout, book: OrderBook): { sync: VenueBookSync; quoteRole: QuoteRole } {
+  switch (layout) {
+    case 'binance-capture': return { sync: new BinanceVenueSync(book, 'spot'), quoteRole: 'check' };
+    case 'binance-depth-csv': return { sync: new BinanceVenueSync(book, 'futures'), quoteRole: 'check' };
+    // tardis normalizes many venues, some of whose public feeds are briefly crossed: count, never resync.
+    case 'tardis': return { sync: new UnsequencedBookSync(book, false), quoteRole: 'book' };
+    case 'coinbase': return { sync: new CoinbaseBookSync(book), quoteRole: 'check' };
+    case 'bybit': return { sync: new BybitBookSync(book), quoteRole: 'check' };
+    default: {
+      const unreachable: never = layout;
+      throw new Error(`unknown layout ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Prints decimals: with the tick's decimals ("61686.00") when the tick is known or given, else the exact value trimmed. */
+function priceFormatter(resolved: ResolvedInstrument): (ticks: number) => string {
+  const decimals = stepScaleOf(resolved.spec.tickSize).decimals;
+  return resolved.tickOrigin === 'default'
+    ? (ticks) => ticksToPrice(resolved.spec, ticks).toString()
+    : (ticks) => ticksToPrice(resolved.spec, ticks).toFixed(decimals);
+}
+
+/** Returns an exchange time in microseconds as ISO-8601 UTC: milliseconds, or microseconds when it has them. */
+export function isoFromMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const iso = new Date(ms).toISOString();
+  const rest = us - ms * 1000;
+  return rest === 0 ? iso : `${iso.slice(0, -1)}${String(rest).padStart(3, '0')}Z`;
+}
+
+function originText(origin: IncrementOrigin): string {
+  return origin === 'known' ? 'known' : origin === 'option' ? 'given' : 'default: pass --tick-size/--lot-size for the venue\'s own';
+}
+
+function summaryText(
+  summary: BookReplaySummary, source: string, layout: FeedLayout, resolved: ResolvedInstrument, lines: number,
+  price: (ticks: number) => string,
+): string {
+  const { spec } = resolved;
   const out: string[] = [];
-  out.push(`${symbol} book from ${source}`);
-  out.push(`lines read           ${summary.lines}`);
+  const list = (items: readonly number[], total: number) =>
+    total > 0 ? ` (line${total > 1 ? 's' : ''} ${items.join(', ')}${total > items.length ? ', …' : ''})` : '';
+  out.push(`${summary.symbol} book from ${source}`);
+  out.push(`format               ${FORMAT_OF[layout]}${layout === 'binance-depth-csv' ? ' (depth CSV, futures rule)' : ''}`);
+  out.push(`tick size            ${spec.tickSize} (${originText(resolved.tickOrigin)})`);
+  out.push(`lot size             ${spec.sizeIncrement} (${originText(resolved.lotOrigin)})`);
+  out.push(`lines read           ${lines}`);
   out.push(`snapshots            ${summary.snapshots}`);
   out.push(`updates applied      ${summary.updatesApplied}`);
-  out.push(`gaps                 ${summary.gaps}`);
+  out.push(`gaps                 ${summary.gaps}${list(summary.gapLines, summary.gaps)}`);
   out.push(`resyncs              ${summary.resyncs}`);
-  out.push(`malformed lines      ${summary.malformed}${summary.malformed > 0 ? ` (lines ${summary.malformedErrors.map((e) => e.line).join(', ')}${summary.malformed > summary.malformedErrors.length ? ', …' : ''})` : ''}`);
+  out.push(`deltas not applied   ${summary.skipped}`);
+  out.push(`crossed              ${summary.crossed}${list(summary.crossedLines, summary.crossed)}`);
+  out.push(`malformed lines      ${summary.malformed}${list(summary.malformedErrors.map((e) => e.line ?? 0), summary.malformed)}`);
   for (const error of summary.malformedErrors) out.push(`  ${formatInputError(error)}`);
-  out.push(`bookTicker checks    ${summary.tickerChecks}`);
-  out.push(`bookTicker mismatches ${summary.tickerMismatches}`);
-  for (const m of summary.mismatches) {
-    out.push(`  line ${m.line} u=${m.updateId}: book ${m.book === undefined ? 'empty' : m.book.join('/')} vs ticker ${m.ticker.join('/')} (ticks/lots)`);
+  if (summary.trades > 0 && summary.lastTrade !== undefined) {
+    const t = summary.lastTrade;
+    out.push(`trades               ${summary.trades} (last: ${t.side ?? 'unknown'} ${lotsToSize(spec, t.sizeLots)} @ ${price(t.priceTicks)})`);
   }
-  const top = summary.book.topOfBook();
-  const spec = summary.book.spec;
-  out.push(`last update id       ${summary.lastUpdateId}`);
+  if (layout === 'binance-capture') {
+    out.push(`bookTicker checks    ${summary.quoteChecks}`);
+    out.push(`bookTicker mismatches ${summary.quoteMismatches}`);
+    for (const m of summary.mismatches) {
+      out.push(`  line ${m.line} u=${m.updateId}: book ${m.book === undefined ? 'empty' : m.book.join('/')} vs ticker ${m.quote.join('/')} (ticks/lots)`);
+    }
+  }
+  if (summary.otherSymbols > 0) out.push(`other symbols        ${summary.otherSymbols} messages skipped`);
+  out.push(`last update id       ${summary.lastSeq ?? 'none'}`);
   out.push(`book valid           ${summary.book.valid ? 'yes' : 'no'}`);
-  out.push(top === undefined
-    ? 'top of book          none'
-    : `top of book          bid ${top.bid.toFixed(stepScaleOf(spec.tickSize).decimals)} × ${top.bidQty}  ask ${top.ask.toFixed(stepScaleOf(spec.tickSize).decimals)} × ${top.askQty}`);
+  const top = summary.book.topOfBook();
+  const bid = summary.book.bestBidTicks();
+  const ask = summary.book.bestAskTicks();
+  out.push(top === undefined || bid === undefined || ask === undefined
+    ? `top of book          none${summary.book.valid ? ` (bid levels ${summary.book.levelCount('bid')}, ask levels ${summary.book.levelCount('ask')})` : ''}`
+    : `top of book          bid ${price(bid)} × ${top.bidQty}  ask ${price(ask)} × ${top.askQty}`);
   return `${out.join('\n')}\n`;
 }
 
-/** Runs `keel book`: rebuilds an L2 book from a capture and prints one line per update or a summary. */
+/** Runs `keel book`: rebuilds an L2 book from a recorded feed and prints one line per update or a summary. */
 export async function runBook(file: string | undefined, flags: BookFlags, io: CliIo): Promise<number> {
   if (!(BOOK_FORMATS as readonly string[]).includes(flags.format)) {
     io.err(`error: --format must be one of ${BOOK_FORMATS.join(', ')} (value: ${JSON.stringify(flags.format)})\n`);
     return ExitCode.badInput;
   }
-  const symbol = flags.symbol.toUpperCase();
-  const spec = instrumentFor(symbol);
-  if (spec === undefined) {
-    io.err(`error: --symbol: no instrument spec is known for ${JSON.stringify(flags.symbol)} (known: BTCUSDT)\n`);
-    return ExitCode.badInput;
-  }
   const source = file ?? BUNDLED_CAPTURE;
-  const resolved = file === undefined ? path.join(packageRoot, BUNDLED_CAPTURE) : path.resolve(io.cwd, file);
-  const head = await firstLine(resolved);
+  const resolvedPath = file === undefined ? path.join(packageRoot, BUNDLED_CAPTURE) : path.resolve(io.cwd, file);
+  const head = await firstLine(resolvedPath);
   if ('error' in head) {
     io.err(`error: ${source}: ${head.error}\n`);
     return ExitCode.badInput;
   }
-  if (flags.format === 'auto' && !looksLikeBinanceCapture(head.text)) {
-    io.err(`error: ${source}: the format could not be detected from its first line; pass --format (known: binance)\n`);
+  const layout = detectLayout(head.text);
+  if (layout === undefined || (flags.format !== 'auto' && FORMAT_OF[layout] !== flags.format)) {
+    const seen = layout === undefined ? 'its first line matches no known format' : `its first line is ${FORMAT_OF[layout]}`;
+    io.err(`error: ${source}: ${flags.format === 'auto' ? 'the format could not be detected' : `not a ${flags.format} file`}: ${seen}; pass --format (known: ${BOOK_FORMATS.slice(1).join(', ')})\n`);
     return ExitCode.badInput;
   }
-  const top: TopOfBook = { bidTicks: 0, bidLots: 0, askTicks: 0, askLots: 0 };
-  let summary: BinanceReplaySummary;
+  const files: { path: string; source: string }[] = [];
+  if (flags.snapshot !== undefined) {
+    if (layout !== 'binance-depth-csv') {
+      io.err('error: --snapshot is for a Binance depth CSV (its updates file is FILE); this file is not one\n');
+      return ExitCode.badInput;
+    }
+    const snapshotHead = await firstLine(path.resolve(io.cwd, flags.snapshot));
+    if ('error' in snapshotHead) {
+      io.err(`error: ${flags.snapshot}: ${snapshotHead.error}\n`);
+      return ExitCode.badInput;
+    }
+    files.push({ path: path.resolve(io.cwd, flags.snapshot), source: flags.snapshot });
+  }
+  files.push({ path: resolvedPath, source });
+  let symbol = flags.symbol?.toUpperCase();
   try {
-    summary = await replayBinanceCapture(resolved, {
-      spec,
+    symbol ??= await firstSymbol(layout, files);
+  } catch (error) {
+    io.err(`error: ${source}: ${describeFsError(error)}\n`);
+    return ExitCode.badInput;
+  }
+  if (symbol === undefined) {
+    io.err(`error: ${source}: no symbol found in its first ${SYMBOL_PEEK_RECORDS} records; pass --symbol\n`);
+    return ExitCode.badInput;
+  }
+  const resolved = resolveInstrument(layout, symbol, flags);
+  if (typeof resolved === 'string') {
+    io.err(`error: ${resolved}\n`);
+    return ExitCode.badInput;
+  }
+  const { spec } = resolved;
+  const price = priceFormatter(resolved);
+  const top: TopOfBook = { bidTicks: 0, bidLots: 0, askTicks: 0, askLots: 0 };
+  const { sync, quoteRole } = syncFor(layout, new OrderBook(spec));
+  const stats: ReaderStats = { lines: 0 };
+  const bookSymbol = symbol;
+  const printUpdate = (update: AppliedUpdate, book: OrderBook): void => {
+    const has = book.readTop(top);
+    io.out(`${JSON.stringify({
+      ts: update.exchangeTimeUs === undefined ? null : isoFromMicros(update.exchangeTimeUs),
+      seq: update.seq ?? null,
+      symbol: bookSymbol,
+      bid: has ? price(top.bidTicks) : null,
+      bid_qty: has ? lotsToSize(spec, top.bidLots).toString() : null,
+      ask: has ? price(top.askTicks) : null,
+      ask_qty: has ? lotsToSize(spec, top.askLots).toString() : null,
+      valid: book.valid,
+    })}\n`);
+  };
+  let summary: BookReplaySummary;
+  try {
+    summary = await replayBook({
+      records: recordsOf(layout, files, { scales: captureScales(spec), symbol, stats }),
+      sync,
       symbol,
-      source,
-      onApplied: flags.jsonl === true
-        ? (diff, book, updateId) => {
-          const ts = diff.eventTimeMs === undefined ? null : new Date(diff.eventTimeMs).toISOString();
-          io.out(`${JSON.stringify({ ts, seq: updateId, symbol, ...topJson(spec, book, top), valid: book.valid })}\n`);
-        }
-        : undefined,
+      quoteRole,
+      onApplied: flags.jsonl === true ? printUpdate : undefined,
     });
   } catch (error) {
     io.err(`error: ${source}: ${describeFsError(error)}\n`);
     return ExitCode.badInput;
   }
-  if (flags.jsonl !== true) io.out(summaryText(summary, source, symbol));
+  if (flags.jsonl !== true) io.out(summaryText(summary, source, layout, resolved, stats.lines, price));
   return ExitCode.ok;
 }
+
+const HELP_AFTER = `
+Formats (--format auto detects by the first line):
+  binance   hftbacktest combined-stream capture, "<receive_ns> <json>" lines (depth diffs, a REST snapshot,
+            bookTicker), rebuilt with Binance's spot procedure and checked against every bookTicker at the same
+            update id; or a Binance USD-M depth CSV (header ${'symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu'}),
+            chained with the futures rule (the first update straddles the snapshot's lastUpdateId, then pu = previous u).
+            Give its snapshot file with --snapshot SNAP.csv and the updates file as FILE.
+  tardis    tardis.dev CSV: incremental_book_L2, book_snapshot_N, quotes (the book is the quote) or trades.
+  coinbase  Coinbase websocket lines, bare or as cryptofeed records them ("<receive_s>: <json>"): the legacy level2
+            channel (snapshot / l2update; no sequence numbers) or Advanced Trade l2_data (sequence_num checked).
+  bybit     Bybit v5 orderbook messages (snapshot / delta; u must step by 1, seq must increase).
+Instruments: prices and sizes become integer ticks and lots exactly. BTCUSDT on binance is known (tick 0.01, lot
+0.000001); any other symbol uses the fine default ${DEFAULT_FINE_INCREMENT} for both unless --tick-size / --lot-size
+give the venue's own. A value off the increment is a malformed line, reported with its line, field and value.
+Without --symbol the book is built for the first symbol the file names.
+`;
 
 /** Adds `keel book` to the program. */
 export function registerBookCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('book')
-    .description('rebuild an L2 order book from a recorded feed and check it against the exchange\'s own best bid/ask')
-    .argument('[file]', 'capture file, plain or gzipped (default: the bundled Binance BTCUSDT capture of 2024-08-08)')
-    .option('--format <format>', `capture format: ${BOOK_FORMATS.join(' or ')} (auto detects by content)`, 'auto')
-    .option('--symbol <symbol>', 'exchange symbol to build', 'BTCUSDT')
-    .option('--jsonl', 'print one JSON line per applied depth update: ts (exchange event time E, ISO), seq (u), top of book')
+    .description('rebuild an L2 order book from a recorded feed (Binance, tardis.dev, Coinbase, Bybit) with each venue\'s sequence checks')
+    .argument('[file]', 'recorded feed, plain or gzipped (default: the bundled Binance BTCUSDT capture of 2024-08-08)')
+    .option('--format <format>', `feed format: ${BOOK_FORMATS.join(', ')} (auto detects by content)`, 'auto')
+    .option('--symbol <symbol>', 'exchange symbol to build (default: the first symbol in the file)')
+    .option('--snapshot <file>', 'Binance depth CSV only: the snapshot file the updates FILE chains onto')
+    .option('--tick-size <decimal>', `price increment (default: known, else ${DEFAULT_FINE_INCREMENT})`)
+    .option('--lot-size <decimal>', `size increment (default: known, else ${DEFAULT_FINE_INCREMENT})`)
+    .option('--jsonl', 'print one JSON line per applied update: ts (exchange time, ISO), seq (venue update id or null), top of book, valid')
+    .addHelpText('after', HELP_AFTER)
     .action(async (file: string | undefined, flags: BookFlags) => {
       setExit(await runBook(file, flags, io));
     });
