@@ -8,8 +8,15 @@ export interface CliIo {
   readonly cwd: string;
 }
 
-/** Returns the IO of the real process. */
+/**
+ * Returns the IO of the real process. A reader that goes away (`keel book --jsonl | head`) closes stdout; that is not
+ * an error of keel's, so the broken pipe ends the process quietly with success instead of a stack trace.
+ */
 export function processIo(): CliIo {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
