@@ -25,7 +25,7 @@ export async function isGzipFile(file: string): Promise<boolean> {
 const CHUNK_BYTES = 1 << 20;
 
 /** Opens the file's byte stream, gunzipped on the fly when it starts with the gzip magic bytes. */
-async function openBytes(file: string): Promise<{ readonly input: Readable; close(): void }> {
+async function openBytes(file: string): Promise<{ readonly input: Readable; readonly close: (this: void) => void }> {
   const gzip = await isGzipFile(file);
   const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
   if (!gzip) return { input: raw, close: () => raw.destroy() };
