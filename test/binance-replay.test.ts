@@ -9,7 +9,7 @@ import { memoryIo } from '../src/cli/io.js';
 import { Decimal } from '../src/domain/decimal.js';
 import { type InstrumentSpec, defineInstrument } from '../src/domain/instrument.js';
 import { replayBinanceCapture } from '../src/market/binance-replay.js';
-import { readLines } from '../src/market/line-source.js';
+import { forEachLine, readLines } from '../src/market/line-source.js';
 import {
   captureScales, newScannedDepth, parseCaptureLine, parseStepsAt, scanDepthLine, stepScaleOf,
   STEPS_OFF_INCREMENT, STEPS_SYNTAX,
@@ -202,4 +202,21 @@ test('keel book refuses an unknown format, an undetectable file and a missing fi
   const wrong = await keel(['book', head600, '--format', 'tardis']);
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /not a tardis file: its first line is binance/);
+});
+
+test('the line splitter keeps lines whole across chunks, drops CR of CRLF, decodes UTF-8 and keeps a last line without newline', async () => {
+  const long = `x${'é'.repeat(700_000)}y`; // 1.4 MB of UTF-8: straddles the 1 MiB chunks, a two-byte character split by them
+  const content = `first\r\n${long}\n\nthird é\nlast without newline`;
+  const expected = ['first', long, '', 'third é', 'last without newline'];
+  for (const file of [tempFile('lines.txt', content), tempFile('lines.gz', gzipSync(Buffer.from(content, 'utf8')))]) {
+    const streamed: Array<[number, string]> = [];
+    for await (const { line, text } of readLines(file)) streamed.push([line, text]);
+    assert.deepEqual(streamed, expected.map((text, i) => [i + 1, text]));
+    const called: Array<[number, string]> = [];
+    const count = await forEachLine(file, (text, line) => called.push([line, text]));
+    assert.equal(count, 5);
+    assert.deepEqual(called, streamed);
+  }
+  const trailing = tempFile('trailing.txt', 'a\nb\n');
+  assert.equal(await forEachLine(trailing, () => undefined), 2);
 });

@@ -202,3 +202,37 @@ test('futures sync: the first diff straddles lastUpdateId and each later pu equa
   assert.equal(sync.gaps, 1);
   assert.equal(book.valid, false);
 });
+
+test('property: deep books (hundreds of levels, growing past the initial capacity) match a naive Map book on both sides', () => {
+  // Prices spread over 2,000 ticks so inserts and removals land deep in the book as well as at the top; sizes of 0
+  // remove a level. Each side starts with up to 400 levels and may grow past 600.
+  const level = fc.tuple(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 50 }));
+  const update = fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 2_000 }), fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 })));
+  fc.assert(
+    fc.property(fc.array(level, { maxLength: 400 }), fc.array(level, { maxLength: 400 }), fc.array(update, { maxLength: 600 }), (bids, asks, updates) => {
+      const book = new OrderBook(spec());
+      const ref = { bid: new Map<number, number>(), ask: new Map<number, number>() };
+      const setRef = (side: Map<number, number>, price: number, size: number): void => {
+        if (size === 0) side.delete(price);
+        else side.set(price, size);
+      };
+      for (const [p, s] of bids) setRef(ref.bid, p, s);
+      for (const [p, s] of asks) setRef(ref.ask, p, s);
+      book.applySnapshot(bids.flat(), asks.flat());
+      const best = (side: Map<number, number>, pick: (a: number, b: number) => number): number | undefined =>
+        side.size === 0 ? undefined : [...side.keys()].reduce(pick);
+      updates.forEach(([isBid, price, size], index) => {
+        book.applyLevel(isBid ? 'bid' : 'ask', price, size);
+        setRef(isBid ? ref.bid : ref.ask, price, size);
+        if (index % 25 !== 0) return;
+        assert.equal(book.levelCount('bid'), ref.bid.size);
+        assert.equal(book.levelCount('ask'), ref.ask.size);
+        assert.equal(book.bestBidTicks(), best(ref.bid, (a, b) => Math.max(a, b)));
+        assert.equal(book.bestAskTicks(), best(ref.ask, (a, b) => Math.min(a, b)));
+      });
+      assert.deepEqual(book.levels('bid'), [...ref.bid.entries()].sort((a, b) => b[0] - a[0]));
+      assert.deepEqual(book.levels('ask'), [...ref.ask.entries()].sort((a, b) => a[0] - b[0]));
+    }),
+    { numRuns: 200 },
+  );
+});

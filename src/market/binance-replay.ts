@@ -1,9 +1,11 @@
 import type { InstrumentSpec } from '../domain/instrument.js';
 import type { InputError } from '../input/input-error.js';
 import { BinanceBookSync, type DepthDiff } from './binance-sync.js';
-import { readLines } from './line-source.js';
+import { forEachLine } from './line-source.js';
 import { OrderBook, type TopOfBook } from './order-book.js';
-import { type BookTickerRecord, captureScales, parseCaptureLine } from './readers/binance-capture.js';
+import {
+  type BookTickerRecord, captureScales, newScannedDepth, parseCaptureLine, scanDepthLine,
+} from './readers/binance-capture.js';
 
 /** A bookTicker whose best bid/ask differed from the rebuilt book at the same update id. */
 export interface TickerMismatch {
@@ -36,6 +38,18 @@ export interface BinanceReplaySummary {
   /** The update id the final book reflects, -1 before the first snapshot. */
   readonly lastUpdateId: number;
   readonly book: OrderBook;
+}
+
+/** Copies a scanned diff for the synchronizer's buffer: the scanner reuses its object and arrays for the next line. */
+function copyScanned(diff: DepthDiff): DepthDiff {
+  return {
+    firstId: diff.firstId,
+    lastId: diff.lastId,
+    prevLastId: diff.prevLastId,
+    bids: Array.prototype.slice.call(diff.bids, 0, diff.bidCount ?? diff.bids.length) as number[],
+    asks: Array.prototype.slice.call(diff.asks, 0, diff.askCount ?? diff.asks.length) as number[],
+    eventTimeMs: diff.eventTimeMs,
+  };
 }
 
 /** What the replay calls after each applied diff: the diff, the book and the update id it now reflects. */
@@ -112,14 +126,26 @@ export async function replayBinanceCapture(file: string, options: BinanceReplayO
     settle();
   };
 
-  for await (const { line, text } of readLines(file)) {
+  // Depth diffs, most of a capture's bytes, take the zero-allocation scanner; every other line (and any depth line it
+  // declines) goes through the strict parser, which gives the precise error for a malformed one.
+  const scanned = newScannedDepth();
+  const symbol = options.symbol;
+  const onLine = (text: string, line: number): void => {
     lines++;
-    if (text.trim() === '') continue;
+    if (scanDepthLine(text, scales, scanned)) {
+      if (scanned.symbolEnd - scanned.symbolStart !== symbol.length || !text.startsWith(symbol, scanned.symbolStart)) {
+        otherSymbols++;
+        return;
+      }
+      sync.onDiff(scanned, copyScanned);
+      return;
+    }
+    if (text.trim() === '') return;
     const parsed = parseCaptureLine(text, line, scales, options.source);
     if (!parsed.ok) {
       malformed++;
       if (malformedErrors.length < keep) malformedErrors.push(parsed.error);
-      continue;
+      return;
     }
     const record = parsed.value;
     switch (record.kind) {
@@ -128,14 +154,14 @@ export async function replayBinanceCapture(file: string, options: BinanceReplayO
         settle();
         break;
       case 'depth':
-        if (record.symbol !== options.symbol) {
+        if (record.symbol !== symbol) {
           otherSymbols++;
           break;
         }
         sync.onDiff({ ...record.diff, eventTimeMs: record.eventTimeMs });
         break;
       case 'bookTicker':
-        if (record.symbol !== options.symbol) {
+        if (record.symbol !== symbol) {
           otherSymbols++;
           break;
         }
@@ -150,7 +176,8 @@ export async function replayBinanceCapture(file: string, options: BinanceReplayO
         throw new Error(`unknown record ${String(unreachable)}`);
       }
     }
-  }
+  };
+  await forEachLine(file, onLine);
   return {
     lines,
     snapshots: sync.snapshots,

@@ -43,34 +43,39 @@ export interface FillEstimate {
   readonly levels: number;
 }
 
+/** Moves shorter than this many values are done with a loop; longer ones with `copyWithin` (a memmove). */
+const COPY_WITHIN_FROM = 32;
+
 /**
- * One side's levels, held in two parallel plain arrays sorted so that the best level is the LAST element: bids by
- * ascending price, asks by descending price. Updates cluster near the top of book, so an insert or removal there
- * moves only the few elements after it, and the best level is read without a search.
+ * One side's levels, held in one growable `Float64Array` of interleaved [ticks, lots] pairs sorted so that the best
+ * level is the LAST pair: bids by ascending price, asks by descending price. Updates cluster near the top of book, so
+ * an insert or removal there moves only the few pairs after it, and the best level is read without a search. A deeper
+ * insert or removal moves the pairs above it in one memmove (ticks and lots together); nothing is allocated except
+ * when the capacity doubles.
  */
 class Levels {
-  /** Prices in ticks; ascending for bids, descending for asks (best last). */
-  readonly ticks: number[] = [];
-  /** Sizes in lots, parallel to `ticks`. */
-  readonly lots: number[] = [];
+  /** Level i's price in ticks at 2i and its size in lots at 2i + 1, for i in [0, count). */
+  data = new Float64Array(512);
+  /** Number of levels. */
+  count = 0;
 
   constructor(private readonly descending: boolean) {}
 
   /** Returns the index of `price` or, when absent, the index where it would be inserted (binary search). */
   private search(price: number): number {
-    const ticks = this.ticks;
+    const data = this.data;
     let lo = 0;
-    let hi = ticks.length;
+    let hi = this.count;
     if (this.descending) {
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (ticks[mid]! > price) lo = mid + 1;
+        if (data[mid << 1]! > price) lo = mid + 1;
         else hi = mid;
       }
     } else {
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (ticks[mid]! < price) lo = mid + 1;
+        if (data[mid << 1]! < price) lo = mid + 1;
         else hi = mid;
       }
     }
@@ -79,40 +84,68 @@ class Levels {
 
   /** Sets the size of a level in lots; 0 removes it. */
   set(price: number, size: number): void {
-    const ticks = this.ticks;
-    const n = ticks.length;
+    const data = this.data;
+    const n = this.count;
     // The common case: the best level itself.
-    if (n > 0 && ticks[n - 1] === price) {
-      if (size === 0) {
-        ticks.pop();
-        this.lots.pop();
-      } else {
-        this.lots[n - 1] = size;
-      }
+    if (n > 0 && data[(n - 1) << 1] === price) {
+      if (size === 0) this.count = n - 1;
+      else data[((n - 1) << 1) + 1] = size;
       return;
     }
     const index = this.search(price);
-    if (index < n && ticks[index] === price) {
-      if (size === 0) {
-        ticks.splice(index, 1);
-        this.lots.splice(index, 1);
-      } else {
-        this.lots[index] = size;
-      }
+    if (index < n && data[index << 1] === price) {
+      if (size === 0) this.removeAt(index);
+      else data[(index << 1) + 1] = size;
     } else if (size !== 0) {
-      if (index === n) {
-        ticks.push(price);
-        this.lots.push(size);
-      } else {
-        ticks.splice(index, 0, price);
-        this.lots.splice(index, 0, size);
-      }
+      this.insertAt(index, price, size);
     }
   }
 
+  private removeAt(index: number): void {
+    const data = this.data;
+    const from = index << 1;
+    const end = this.count << 1;
+    if (end - from < COPY_WITHIN_FROM) {
+      for (let i = from; i < end - 2; i++) data[i] = data[i + 2]!;
+    } else {
+      data.copyWithin(from, from + 2, end);
+    }
+    this.count--;
+  }
+
+  private insertAt(index: number, price: number, size: number): void {
+    if ((this.count << 1) === this.data.length) this.grow();
+    const data = this.data;
+    const at = index << 1;
+    const end = this.count << 1;
+    if (end - at < COPY_WITHIN_FROM) {
+      for (let i = end + 1; i >= at + 2; i--) data[i] = data[i - 2]!;
+    } else {
+      data.copyWithin(at + 2, at, end);
+    }
+    data[at] = price;
+    data[at + 1] = size;
+    this.count++;
+  }
+
+  private grow(): void {
+    const data = new Float64Array(this.data.length * 2);
+    data.set(this.data);
+    this.data = data;
+  }
+
+  /** Returns level i's price in ticks (0 = deepest, count − 1 = best). */
+  ticksAt(i: number): number {
+    return this.data[i << 1]!;
+  }
+
+  /** Returns level i's size in lots. */
+  lotsAt(i: number): number {
+    return this.data[(i << 1) + 1]!;
+  }
+
   clear(): void {
-    this.ticks.length = 0;
-    this.lots.length = 0;
+    this.count = 0;
   }
 }
 
@@ -175,7 +208,7 @@ export class OrderBook {
 
   /** Returns the number of levels on a side (answered even when invalid: it describes storage, not the market). */
   levelCount(side: BookSide): number {
-    return (side === 'bid' ? this.bids : this.asks).ticks.length;
+    return (side === 'bid' ? this.bids : this.asks).count;
   }
 
   /**
@@ -183,26 +216,28 @@ export class OrderBook {
    * untouched) when the book is invalid or a side is empty.
    */
   readTop(into: TopOfBook): boolean {
-    const b = this.bids.ticks.length;
-    const a = this.asks.ticks.length;
+    const b = this.bids.count;
+    const a = this.asks.count;
     if (!this.isValid || b === 0 || a === 0) return false;
-    into.bidTicks = this.bids.ticks[b - 1]!;
-    into.bidLots = this.bids.lots[b - 1]!;
-    into.askTicks = this.asks.ticks[a - 1]!;
-    into.askLots = this.asks.lots[a - 1]!;
+    const bids = this.bids.data;
+    const asks = this.asks.data;
+    into.bidTicks = bids[(b - 1) << 1]!;
+    into.bidLots = bids[((b - 1) << 1) + 1]!;
+    into.askTicks = asks[(a - 1) << 1]!;
+    into.askLots = asks[((a - 1) << 1) + 1]!;
     return true;
   }
 
   /** Returns the best bid price in ticks, or undefined when invalid or empty. */
   bestBidTicks(): number | undefined {
-    const n = this.bids.ticks.length;
-    return this.isValid && n > 0 ? this.bids.ticks[n - 1] : undefined;
+    const n = this.bids.count;
+    return this.isValid && n > 0 ? this.bids.ticksAt(n - 1) : undefined;
   }
 
   /** Returns the best ask price in ticks, or undefined when invalid or empty. */
   bestAskTicks(): number | undefined {
-    const n = this.asks.ticks.length;
-    return this.isValid && n > 0 ? this.asks.ticks[n - 1] : undefined;
+    const n = this.asks.count;
+    return this.isValid && n > 0 ? this.asks.ticksAt(n - 1) : undefined;
   }
 
   /** Returns the best bid and ask as exact decimals via the instrument's increments, or undefined. */
@@ -249,13 +284,11 @@ export class OrderBook {
     const bidFloor = mid * (1 - bps / 10_000);
     const askCeiling = mid * (1 + bps / 10_000);
     let bid = 0;
-    const bt = this.bids.ticks;
-    const bl = this.bids.lots;
-    for (let i = bt.length - 1; i >= 0 && bt[i]! >= bidFloor; i--) bid += bt[i]! * bl[i]!;
+    const b = this.bids;
+    for (let i = b.count - 1; i >= 0 && b.ticksAt(i) >= bidFloor; i--) bid += b.ticksAt(i) * b.lotsAt(i);
     let ask = 0;
-    const at = this.asks.ticks;
-    const al = this.asks.lots;
-    for (let i = at.length - 1; i >= 0 && at[i]! <= askCeiling; i--) ask += at[i]! * al[i]!;
+    const a = this.asks;
+    for (let i = a.count - 1; i >= 0 && a.ticksAt(i) <= askCeiling; i--) ask += a.ticksAt(i) * a.lotsAt(i);
     return { bid: bid * this.quotePerTickLot, ask: ask * this.quotePerTickLot };
   }
 
@@ -264,8 +297,8 @@ export class OrderBook {
     if (!this.isValid) return undefined;
     const sum = (side: Levels): number => {
       let total = 0;
-      const stop = Math.max(0, side.ticks.length - levels);
-      for (let i = side.ticks.length - 1; i >= stop; i--) total += side.ticks[i]! * side.lots[i]!;
+      const stop = Math.max(0, side.count - levels);
+      for (let i = side.count - 1; i >= stop; i--) total += side.ticksAt(i) * side.lotsAt(i);
       return total * this.quotePerTickLot;
     };
     return { bid: sum(this.bids), ask: sum(this.asks) };
@@ -285,8 +318,8 @@ export class OrderBook {
     if (!this.isValid) return undefined;
     const sum = (side: Levels): number => {
       let total = 0;
-      const stop = Math.max(0, side.lots.length - levels);
-      for (let i = side.lots.length - 1; i >= stop; i--) total += side.lots[i]!;
+      const stop = Math.max(0, side.count - levels);
+      for (let i = side.count - 1; i >= stop; i--) total += side.lotsAt(i);
       return total;
     };
     const bid = sum(this.bids);
@@ -301,20 +334,18 @@ export class OrderBook {
   averageFillPrice(side: 'buy' | 'sell', lots: number): Result<FillEstimate, BookQueryError> {
     if (!this.isValid) return err({ code: 'INVALID_BOOK', message: 'the book is out of sync with its feed' });
     const levels = side === 'buy' ? this.asks : this.bids;
-    const ticks = levels.ticks;
-    const sizes = levels.lots;
-    if (ticks.length === 0) {
+    if (levels.count === 0) {
       return err({ code: 'EMPTY_SIDE', message: `the ${side === 'buy' ? 'ask' : 'bid'} side is empty` });
     }
     let remaining = lots;
     let notionalTickLots = 0;
     let touched = 0;
     let worst = 0;
-    for (let i = ticks.length - 1; i >= 0 && remaining > 0; i--) {
-      const take = Math.min(remaining, sizes[i]!);
-      notionalTickLots += take * ticks[i]!;
+    for (let i = levels.count - 1; i >= 0 && remaining > 0; i--) {
+      const take = Math.min(remaining, levels.lotsAt(i));
+      notionalTickLots += take * levels.ticksAt(i);
       remaining -= take;
-      worst = ticks[i]!;
+      worst = levels.ticksAt(i);
       touched++;
     }
     if (remaining > 0) {
@@ -330,7 +361,7 @@ export class OrderBook {
   levels(side: BookSide): Array<[number, number]> {
     const levels = side === 'bid' ? this.bids : this.asks;
     const out: Array<[number, number]> = [];
-    for (let i = levels.ticks.length - 1; i >= 0; i--) out.push([levels.ticks[i]!, levels.lots[i]!]);
+    for (let i = levels.count - 1; i >= 0; i--) out.push([levels.ticksAt(i), levels.lotsAt(i)]);
     return out;
   }
 }

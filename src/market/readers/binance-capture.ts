@@ -315,44 +315,69 @@ function readPlainString(text: string): number {
 }
 
 /**
+ * Reads the quoted unsigned decimal `"61737.63000000"` whose opening quote is at `at` and returns its value in
+ * integer steps of `scale`, leaving the cursor after the closing quote; returns -1 for anything
+ * {@link parseStepsAt} would refuse (or a string with other characters), so the strict parser gives the error.
+ */
+function readQuotedSteps(text: string, at: number, scale: StepScale): number {
+  if (text.charCodeAt(at) !== 34) return -1; // "
+  let i = at + 1;
+  const start = i;
+  let value = 0;
+  let c = text.charCodeAt(i) - 48;
+  while (c >= 0 && c <= 9) {
+    value = value * 10 + c;
+    c = text.charCodeAt(++i) - 48;
+  }
+  if (i === start) return -1;
+  const decimals = scale.decimals;
+  let fracDigits = 0;
+  if (c === -2) { // .
+    c = text.charCodeAt(++i) - 48;
+    let offIncrement = false;
+    while (c >= 0 && c <= 9) {
+      if (fracDigits < decimals) value = value * 10 + c;
+      else if (c !== 0) offIncrement = true;
+      fracDigits++;
+      c = text.charCodeAt(++i) - 48;
+    }
+    if (fracDigits === 0 || offIncrement) return -1;
+  }
+  if (c !== -14) return -1; // the closing "
+  pos = i + 1;
+  for (let k = fracDigits; k < decimals; k++) value *= 10;
+  if (value > Number.MAX_SAFE_INTEGER) return -1;
+  const units = scale.unitsPerStep;
+  if (units === 1) return value;
+  if (value % units !== 0) return -1;
+  return value / units;
+}
+
+/**
  * Reads [[price, qty], …] into `into` from index 0 and returns the number of values written (2 per level), or -1.
  * The array is never shrunk (shrinking frees its storage, and the next message would allocate it again).
  */
 function readLevels(text: string, scales: CaptureScales, into: number[]): number {
   let n = 0;
-  let at = pos;
-  if (text.charCodeAt(at) !== 91) return -1; // [
-  at++;
-  if (text.charCodeAt(at) === 93) { // ]
-    pos = at + 1;
+  if (text.charCodeAt(pos) !== 91) return -1; // [
+  if (text.charCodeAt(pos + 1) === 93) { // ]
+    pos += 2;
     return 0;
   }
+  pos++;
   const price = scales.price;
   const size = scales.size;
   for (;;) {
-    if (text.charCodeAt(at) !== 91 || text.charCodeAt(at + 1) !== 34) return -1; // ["
-    at += 2;
-    let end = text.indexOf('"', at);
-    if (end < 0) return -1;
-    const ticks = parseStepsAt(text, at, end, price);
-    if (ticks < 0) return -1;
-    at = end + 1;
-    if (text.charCodeAt(at) !== 44 || text.charCodeAt(at + 1) !== 34) return -1; // ,"
-    at += 2;
-    end = text.indexOf('"', at);
-    if (end < 0) return -1;
-    const lots = parseStepsAt(text, at, end, size);
-    if (lots < 0) return -1;
-    at = end + 1;
-    if (text.charCodeAt(at) !== 93) return -1; // ]
+    if (text.charCodeAt(pos) !== 91) return -1; // [
+    const ticks = readQuotedSteps(text, pos + 1, price);
+    if (ticks < 0 || text.charCodeAt(pos) !== 44) return -1; // ,
+    const lots = readQuotedSteps(text, pos + 1, size);
+    if (lots < 0 || text.charCodeAt(pos) !== 93) return -1; // ]
     into[n++] = ticks;
     into[n++] = lots;
-    const c = text.charCodeAt(at + 1);
-    at += 2;
-    if (c === 93) {
-      pos = at;
-      return n;
-    }
+    const c = text.charCodeAt(pos + 1);
+    pos += 2;
+    if (c === 93) return n;
     if (c !== 44) return -1;
   }
 }
