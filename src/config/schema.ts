@@ -213,6 +213,13 @@ export const configSchema = z.strictObject({
       max_symbol_exposure_usd: amountText.default('500'),
       /** Largest notional of one order, USD decimal string. */
       single_order_max_usd: amountText.default('100'),
+      /**
+       * Largest capital at risk across all symbols — open position notional plus resting orders that add exposure —
+       * as a fraction of equity (spec 3's global at-risk cap, 0.15 = 15%).
+       */
+      max_total_at_risk_pct: fraction.default(0.15),
+      /** Largest capital at risk in one symbol (position plus resting orders that add to it), fraction of equity. */
+      max_asset_at_risk_pct: fraction.default(0.05),
       /** Largest expected slippage of an order versus the mid price, bps; a worse order is refused. */
       slippage_guard_bps: bps.default(50),
       /** Trading halts while this file exists (relative paths from the working directory). */

@@ -357,6 +357,36 @@ export class OrderBook {
     return ok({ averagePrice: (notionalTickLots / lots) * this.quotePerTick, worstTicks: worst, levels: touched });
   }
 
+  /**
+   * Returns the exact cost of filling `lots` by walking the book from the best level (a buy walks the asks, a sell
+   * the bids) as Σ ticks × lots over the levels taken — an integer in tick-lots, exact while it stays below 2^53 —
+   * so the average fill price is `result ÷ lots` ticks. Returns −1 when the book is invalid or the side holds fewer
+   * than `lots`. Allocates nothing: the pre-trade gate calls it repeatedly while sizing an order down.
+   */
+  fillCostTickLots(side: 'buy' | 'sell', lots: number): number {
+    if (!this.isValid) return -1;
+    const levels = side === 'buy' ? this.asks : this.bids;
+    const ticks = levels.ticks;
+    const sizes = levels.lots;
+    let remaining = lots;
+    let cost = 0;
+    for (let i = ticks.length - 1; i >= 0 && remaining > 0; i--) {
+      const take = remaining < sizes[i]! ? remaining : sizes[i]!;
+      cost += take * ticks[i]!;
+      remaining -= take;
+    }
+    return remaining > 0 ? -1 : cost;
+  }
+
+  /** Returns the total size of a side in lots (0 when invalid). */
+  sideLots(side: BookSide): number {
+    if (!this.isValid) return 0;
+    const sizes = (side === 'bid' ? this.bids : this.asks).lots;
+    let total = 0;
+    for (let i = 0; i < sizes.length; i++) total += sizes[i]!;
+    return total;
+  }
+
   /** Returns every level of a side as [ticks, lots] pairs, best first (for tests and display; allocates). */
   levels(side: BookSide): Array<[number, number]> {
     const levels = side === 'bid' ? this.bids : this.asks;
