@@ -365,14 +365,13 @@ export class OrderBook {
    */
   fillCostTickLots(side: 'buy' | 'sell', lots: number): number {
     if (!this.isValid) return -1;
-    const levels = side === 'buy' ? this.asks : this.bids;
-    const ticks = levels.ticks;
-    const sizes = levels.lots;
+    const data = (side === 'buy' ? this.asks : this.bids).data;
     let remaining = lots;
     let cost = 0;
-    for (let i = ticks.length - 1; i >= 0 && remaining > 0; i--) {
-      const take = remaining < sizes[i]! ? remaining : sizes[i]!;
-      cost += take * ticks[i]!;
+    for (let i = ((side === 'buy' ? this.asks : this.bids).count - 1) << 1; i >= 0 && remaining > 0; i -= 2) {
+      const size = data[i + 1]!;
+      const take = remaining < size ? remaining : size;
+      cost += take * data[i]!;
       remaining -= take;
     }
     return remaining > 0 ? -1 : cost;
@@ -381,9 +380,9 @@ export class OrderBook {
   /** Returns the total size of a side in lots (0 when invalid). */
   sideLots(side: BookSide): number {
     if (!this.isValid) return 0;
-    const sizes = (side === 'bid' ? this.bids : this.asks).lots;
+    const levels = side === 'bid' ? this.bids : this.asks;
     let total = 0;
-    for (let i = 0; i < sizes.length; i++) total += sizes[i]!;
+    for (let i = 0; i < levels.count; i++) total += levels.lotsAt(i);
     return total;
   }
 
