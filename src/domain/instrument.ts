@@ -233,3 +233,13 @@ export function notionalOf(spec: InstrumentSpec, quantity: Decimal, price: Decim
   }
   return quantity.mul(spec.contractSize).mul(price);
 }
+
+/**
+ * Returns the notional of `quantity` at `price` in the quote currency (the unit of USD limits such as the minimum
+ * notional and the fee-tier volume): quantity × contract size × price for spot and linear, and quantity × contract
+ * size for inverse, whose contracts are denominated in the quote currency. The sign of `quantity` is kept.
+ */
+export function quoteNotionalOf(spec: InstrumentSpec, quantity: Decimal, price: Decimal): Decimal {
+  const contracts = spec.contractSize.eq(Decimal.ONE) ? quantity : quantity.mul(spec.contractSize);
+  return spec.kind === 'inverse' ? contracts : contracts.mul(price);
+}
