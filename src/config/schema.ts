@@ -195,10 +195,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Largest gross leverage: total position notional ÷ equity. */
       max_leverage: z.number().positive().default(5),
-      /** Largest gross exposure as a fraction of equity (0.5 = 50%). */
-      max_exposure_pct: fraction.default(0.5),
-      /** Largest exposure to one symbol as a fraction of equity. */
-      max_position_pct_per_symbol: fraction.default(0.2),
+      /** Largest gross exposure as a fraction of equity (0.5 = 50%; above 1 for a leveraged derivatives account). */
+      max_exposure_pct: z.number().nonnegative().default(0.5),
+      /** Largest exposure to one symbol as a fraction of equity (above 1 allowed with leverage). */
+      max_position_pct_per_symbol: z.number().nonnegative().default(0.2),
       /** Realized plus unrealized loss in a UTC day, USD decimal string, at which trading halts. */
       daily_loss_limit: amountText.default('200'),
       /** Daily loss, as a fraction of start-of-day equity, at which trading halts. */
@@ -217,9 +217,9 @@ export const configSchema = z.strictObject({
        * Largest capital at risk across all symbols — open position notional plus resting orders that add exposure —
        * as a fraction of equity (spec 3's global at-risk cap, 0.15 = 15%).
        */
-      max_total_at_risk_pct: fraction.default(0.15),
+      max_total_at_risk_pct: z.number().nonnegative().default(0.15),
       /** Largest capital at risk in one symbol (position plus resting orders that add to it), fraction of equity. */
-      max_asset_at_risk_pct: fraction.default(0.05),
+      max_asset_at_risk_pct: z.number().nonnegative().default(0.05),
       /** Largest expected slippage of an order versus the mid price, bps; a worse order is refused. */
       slippage_guard_bps: bps.default(50),
       /** Trading halts while this file exists (relative paths from the working directory). */
