@@ -187,7 +187,7 @@ test('every error is printed, not just the first, each with its source', async (
     'keel.yaml': [
       'risk:',
       '  max_leverage: -2',
-      '  max_exposure_pct: 1.5',
+      '  max_exposure_pct: -0.5',
       'portfolio:',
       '  mark_staleness_seconds: 0',
       'margin:',
@@ -213,7 +213,7 @@ test('every error is printed, not just the first, each with its source', async (
     'error: margin.schedule[0].from: must be a UTC time HH:MM such as 22:00 (value: "25:00") [keel.yaml]',
     'error: margin.schedule[2]: overlaps schedule[1] (INTRADAY 05:00-07:00) (value: {"window":"PRE_FUNDING","from":"06:30","to":"07:30"}) [keel.yaml]',
     'error: portfolio.mark_staleness_seconds: must be greater than 0 (value: 0) [keel.yaml]',
-    'error: risk.max_exposure_pct: must be at most 1 (value: 1.5) [keel.yaml]',
+    'error: risk.max_exposure_pct: must be at least 0 (value: -0.5) [keel.yaml]',
     'error: risk.max_leverage: must be greater than 0 (value: -2) [keel.yaml]',
   ]);
   assert.equal(lines.at(-1), '8 errors in the configuration');
