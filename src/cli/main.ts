@@ -3,6 +3,7 @@ import { type CliIo, ExitCode, processIo } from './io.js';
 import { registerLedgerCommand } from './ledger-command.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerBookCommand } from './book-command.js';
+import { registerVenueCommand } from './venue-command.js';
 
 /** Builds the `keel` command tree. Each command returns its exit code through `setExit`. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -15,6 +16,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerLedgerCommand(program, io, setExit);
   registerConfigCommand(program, io, setExit);
   registerBookCommand(program, io, setExit);
+  registerVenueCommand(program, io, setExit);
   return program;
 }
 
