@@ -287,7 +287,8 @@ export class BinanceServer {
       const full = placed.value;
       if (respType === 'ACK') return ok({ symbol: full.symbol, orderId: full.orderId, orderListId: -1, clientOrderId: full.clientOrderId, transactTime: full.transactTime });
       if (respType === 'RESULT') {
-        const { fills: _fills, ...result } = full;
+        const result: Record<string, unknown> = { ...full };
+        delete result.fills;
         return ok(result);
       }
       return ok(full);
@@ -398,7 +399,7 @@ export class BinanceServer {
       this.clients.add(connected);
       ws.on('close', () => this.clients.delete(connected));
       ws.on('error', () => this.clients.delete(connected));
-      ws.on('message', (data) => this.onClientMessage(connected, data.toString()));
+      ws.on('message', (data: Buffer) => this.onClientMessage(connected, data.toString('utf8')));
     });
   }
 

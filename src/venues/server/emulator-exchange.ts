@@ -499,8 +499,14 @@ export class EmulatorExchange {
       case 'DUPLICATE_ORDER': return BinanceErrors.duplicateOrder();
       case 'RATE_LIMITED':
         return BinanceErrors.tooManyOrders(this.orderRateLimit?.orders ?? 0, this.orderRateLimit?.windowMs ?? 0);
-      case 'INVALID_ORDER': return BinanceErrors.invalidMessage(error.message);
-      default: return BinanceErrors.unknown(error.message);
+      case 'INVALID_ORDER':
+      case 'REDUCE_ONLY_WOULD_INCREASE': return BinanceErrors.invalidMessage(error.message);
+      case 'AUTHENTICATION_FAILED':
+      case 'BROKERAGE_ERROR':
+      case 'EXCHANGE_UNAVAILABLE':
+      case 'NETWORK_TIMEOUT':
+      case 'ORDER_NOT_FOUND':
+      case 'READ_ONLY': return BinanceErrors.unknown(error.message);
     }
   }
 

@@ -137,7 +137,7 @@ function parseTrade(json: string, spec: InstrumentSpec, file: string, line: numb
   if (!lots.ok) return err(inputError(file, line, 'q', data.q, lots.error.message));
   const ts = typeof data.T === 'number' ? data.T : typeof data.E === 'number' ? data.E : 0;
   return ok({
-    kind: 'trade', ts, symbol: spec.symbol, tradeId: String(data.t ?? line), priceTicks: ticks.value, lots: lots.value,
+    kind: 'trade', ts, symbol: spec.symbol, tradeId: typeof data.t === 'number' || typeof data.t === 'string' ? String(data.t) : String(line), priceTicks: ticks.value, lots: lots.value,
     takerSide: data.m === true ? 'sell' : 'buy',
   });
 }
