@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { Decimal } from '../src/domain/decimal.js';
 import type { FillEvent } from '../src/domain/events.js';
-import { type KeelEvent, decodeEvent, encodeEvent, streamOf } from '../src/store/event-codec.js';
+import { type KeelEvent, canonicalJson, decodeEvent, encodeEvent, streamOf } from '../src/store/event-codec.js';
 
 /** Any decimal keel can hold: up to 18 fractional digits, either sign. */
 const decimalArb = fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map((units) => Decimal.fromUnits(units));
@@ -61,6 +61,7 @@ test('codec: every event decodes to an equal event, and re-encodes to the same b
     assert.ok(decoded.ok);
     assert.deepEqual(decoded.value, event);
     assert.equal(encodeEvent(decoded.value), text);
+    assert.equal(text, canonicalJson(event)); // the per-type encoder is the canonical form, byte for byte
     assert.equal(streamOf(decoded.value), streamOf(event));
   }), { numRuns: 2000 });
 });
