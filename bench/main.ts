@@ -3,13 +3,15 @@ import { markToMarketBenchmark } from './mark-to-market.bench.js';
 import { matchingBenchmark } from './matching.bench.js';
 import { bookIngestBenchmark } from './book-ingest.bench.js';
 import { gateBenchmark } from './gate.bench.js';
+import { eventStoreBenchmark } from './event-store.bench.js';
 
 /** Every benchmark `npm run bench` runs, in order. */
 export const registry = new BenchmarkRegistry()
   .register(markToMarketBenchmark)
   .register(matchingBenchmark)
   .register(bookIngestBenchmark)
-  .register(gateBenchmark);
+  .register(gateBenchmark)
+  .register(eventStoreBenchmark);
 
 const USAGE = 'usage: node dist/bench/main.js [--json] [NAME]';
 

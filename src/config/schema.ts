@@ -394,6 +394,11 @@ export const configSchema = z.strictObject({
       group_commit_events: z.number().int().positive().default(256),
       /** Longest wait, ms, before a partial group of events is committed. */
       group_commit_ms: z.number().nonnegative().default(2),
+      /**
+       * SQLite durability of an acknowledged append: `full` fsyncs the WAL at every group commit (survives power loss);
+       * `normal` leaves it in the OS cache (survives a process kill, not a power loss).
+       */
+      synchronous: z.enum(['normal', 'full']).default('full'),
     })
     .superRefine((store, ctx) => {
       if (store.driver === 'postgres' && store.postgres_url === undefined) {

@@ -1,0 +1,245 @@
+import { Decimal } from '../domain/decimal.js';
+import type { FillEvent } from '../domain/events.js';
+import { type OrderRequest, type OrderState, newOrderState, transitionOrder } from '../domain/order.js';
+import { triggerOf } from '../domain/events.js';
+import { type Result, ok } from '../domain/result.js';
+import { type InstrumentLookup, Ledger, type LedgerOptions } from '../portfolio/ledger.js';
+import { type ValuationSnapshot, valuationSnapshot } from '../portfolio/snapshot.js';
+import { snapshotToJson } from '../portfolio/snapshot-format.js';
+import { type EventStore, type StoreError, type StoredEvent, replayEvents } from './event-store.js';
+
+/** Settings of the projections. */
+export interface ProjectionOptions {
+  /** Specs of the symbols the ledger books. */
+  readonly lookup: InstrumentLookup;
+  readonly ledger?: Partial<LedgerOptions>;
+  /** Time between two valuation snapshots, ms (config `portfolio.snapshot_interval_seconds` × 1000; 5 minutes). */
+  readonly snapshotIntervalMs: number;
+  /** How long a snapshot is kept, ms (config `portfolio.snapshot_retention_days`; 7 days). */
+  readonly snapshotRetentionMs: number;
+}
+
+/** Default snapshot interval: 5 minutes. */
+export const DEFAULT_SNAPSHOT_INTERVAL_MS = 5 * 60_000;
+/** Default snapshot retention: 7 days. */
+export const DEFAULT_SNAPSHOT_RETENTION_MS = 7 * 24 * 3_600_000;
+
+/** One of keel's orders as the log tells it. */
+export interface OrderView {
+  readonly request: OrderRequest;
+  readonly state: OrderState;
+  readonly venueOrderId: string | null;
+  /** The venue's or the gate's refusal, when there was one. */
+  readonly refusal: { readonly code: string; readonly reason: string } | null;
+  /** Sequence of the last event that changed the order. */
+  readonly lastSeq: number;
+}
+
+/** A fill booked once: by the venue's trade id, or by its own sequence when the venue gave none. */
+export interface FillView {
+  readonly seq: number;
+  /** The order it belongs to, or null for a fill booked straight into the account. */
+  readonly clientOrderId: string | null;
+  readonly fill: FillEvent;
+}
+
+/** An event the projections could not apply as it stands; kept, with the reason, for reconciliation to look at. */
+export interface ProjectionAnomaly {
+  readonly seq: number;
+  /** ILLEGAL_TRANSITION, OVERFILL, UNKNOWN_ORDER, DUPLICATE_ORDER, DUPLICATE_FILL, or the ledger's refusal code. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** One point of the equity curve: total equity in the valuation currency at a snapshot instant (epoch ms). */
+export interface EquityPoint {
+  readonly ts: number;
+  readonly equity: Decimal;
+}
+
+/**
+ * The read models of the event log: orders (each moved only through the transition table), fills (each trade id
+ * once), the ledger (cash, positions, PnL, fees, funding: the portfolio's {@link Ledger}), valuation snapshots every
+ * `snapshotIntervalMs` kept for `snapshotRetentionMs`, and the equity curve. They change only by {@link apply}, so
+ * applying events live as they are appended and replaying the log afterwards give the same result.
+ *
+ * Snapshots are taken on event time: at each interval boundary B (a multiple of the interval since the epoch) the
+ * state of every event with ts < B is valued at B, when the first event at or after B arrives, or when
+ * {@link advanceTo} passes B. Since nothing changes between events, both give the same snapshot.
+ */
+export class Projections {
+  readonly orders = new Map<string, OrderView>();
+  readonly fills = new Map<string, FillView>();
+  readonly ledger: Ledger;
+  /** Snapshots still within the retention window, oldest first. */
+  readonly snapshots: ValuationSnapshot[] = [];
+  /** Every snapshot's equity, oldest first (kept beyond the snapshot retention: one point per interval). */
+  readonly equityCurve: EquityPoint[] = [];
+  readonly anomalies: ProjectionAnomaly[] = [];
+  /** Sequence of the last event applied (0 before any). */
+  lastSeq = 0;
+  private nextSnapshotAt: number | null = null;
+
+  constructor(private readonly options: ProjectionOptions) {
+    this.ledger = new Ledger(options.lookup, options.ledger);
+  }
+
+  /** Takes every snapshot due at or before `ts` (epoch ms), with the state as it stands. */
+  advanceTo(ts: number): void {
+    const interval = this.options.snapshotIntervalMs;
+    if (this.nextSnapshotAt === null) {
+      this.nextSnapshotAt = Math.floor(ts / interval) * interval + interval;
+      return;
+    }
+    while (this.nextSnapshotAt <= ts) {
+      const snapshot = valuationSnapshot(this.ledger, this.nextSnapshotAt);
+      this.snapshots.push(snapshot);
+      this.equityCurve.push({ ts: this.nextSnapshotAt, equity: snapshot.totalEquity });
+      this.nextSnapshotAt += interval;
+    }
+    const oldest = ts - this.options.snapshotRetentionMs;
+    let expired = 0;
+    while (expired < this.snapshots.length && this.snapshots[expired]!.timestamp < oldest) expired += 1;
+    if (expired > 0) this.snapshots.splice(0, expired);
+  }
+
+  /** Applies one event of the log, in sequence order. Never throws on what the log says; odd events become anomalies. */
+  apply(stored: StoredEvent): void {
+    const { seq, event } = stored;
+    this.lastSeq = seq;
+    this.advanceTo(event.ts);
+    switch (event.type) {
+      case 'OrderSubmitted': {
+        const id = event.request.clientOrderId;
+        if (this.orders.has(id)) {
+          this.anomaly(seq, 'DUPLICATE_ORDER', `order ${id} was already submitted`);
+          return;
+        }
+        this.orders.set(id, { request: event.request, state: newOrderState(event.request.quantity), venueOrderId: null, refusal: null, lastSeq: seq });
+        return;
+      }
+      case 'OrderFilled': {
+        if (!this.recordFill(seq, event.clientOrderId, event.fill)) return;
+        this.transition(seq, event.clientOrderId, event);
+        this.book(seq, event.fill);
+        return;
+      }
+      case 'OrderDenied':
+      case 'OrderAccepted':
+      case 'OrderRejected':
+      case 'OrderCancelRequested':
+      case 'OrderCancelRejected':
+      case 'OrderCanceled':
+      case 'OrderExpired':
+        this.transition(seq, event.clientOrderId, event);
+        return;
+      case 'fill':
+        if (this.recordFill(seq, null, event)) this.book(seq, event);
+        return;
+      case 'deposit':
+      case 'withdrawal':
+      case 'funding':
+      case 'mark':
+        this.book(seq, event);
+        return;
+    }
+  }
+
+  private anomaly(seq: number, code: string, message: string): void {
+    this.anomalies.push({ seq, code, message });
+  }
+
+  /** Records a fill under its trade id; returns false (and records why) when that trade was already recorded. */
+  private recordFill(seq: number, clientOrderId: string | null, fill: FillEvent): boolean {
+    const key = fill.tradeId === null ? `seq:${seq}` : `trade:${fill.tradeId}`;
+    if (this.fills.has(key)) {
+      this.anomaly(seq, 'DUPLICATE_FILL', `trade ${fill.tradeId} was already recorded; the repeat is ignored`);
+      return false;
+    }
+    this.fills.set(key, { seq, clientOrderId, fill });
+    return true;
+  }
+
+  private transition(seq: number, clientOrderId: string, event: Parameters<typeof triggerOf>[0]): void {
+    const order = this.orders.get(clientOrderId);
+    const trigger = triggerOf(event);
+    if (order === undefined || trigger === null) {
+      this.anomaly(seq, 'UNKNOWN_ORDER', `${event.type} for order ${clientOrderId}, which was never submitted`);
+      return;
+    }
+    const next = transitionOrder(order.state, trigger);
+    if (!next.ok) {
+      this.anomaly(seq, next.error.code, `order ${clientOrderId}: ${next.error.message}`);
+      return;
+    }
+    this.orders.set(clientOrderId, {
+      ...order,
+      state: next.value,
+      venueOrderId: event.type === 'OrderAccepted' ? event.venueOrderId : order.venueOrderId,
+      refusal: event.type === 'OrderRejected' || event.type === 'OrderDenied' ? { code: event.code, reason: event.reason } : order.refusal,
+      lastSeq: seq,
+    });
+  }
+
+  private book(seq: number, event: Parameters<Ledger['apply']>[0]): void {
+    const booked = this.ledger.apply(event);
+    if (!booked.ok) this.anomaly(seq, booked.error.code, booked.error.message);
+  }
+
+  /** Returns the projections as plain JSON (decimals as exact strings), valuing the ledger at `at` (epoch ms). */
+  toJson(at: number): Record<string, unknown> {
+    const orders = [...this.orders.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, order]) => ({
+      clientOrderId: id,
+      symbol: order.request.symbol,
+      side: order.request.side,
+      status: order.state.status,
+      quantity: order.state.quantity.toString(),
+      filledQuantity: order.state.filledQuantity.toString(),
+      venueOrderId: order.venueOrderId,
+      refusal: order.refusal,
+      lastSeq: order.lastSeq,
+    }));
+    const fills = [...this.fills.values()].map((view) => ({
+      seq: view.seq,
+      clientOrderId: view.clientOrderId,
+      tradeId: view.fill.tradeId,
+      symbol: view.fill.symbol,
+      side: view.fill.side,
+      quantity: view.fill.quantity.toString(),
+      price: view.fill.price.toString(),
+      fee: view.fill.fee.toString(),
+    }));
+    return {
+      lastSeq: this.lastSeq,
+      orders,
+      fills,
+      portfolio: snapshotToJson(valuationSnapshot(this.ledger, at)),
+      snapshots: this.snapshots.map((snapshot) => snapshotToJson(snapshot)),
+      equityCurve: this.equityCurve.map((point) => ({ ts: point.ts, equity: point.equity.toString() })),
+      anomalies: this.anomalies,
+    };
+  }
+}
+
+/** Rebuilds every projection by replaying the log from the start; returns the read error that stopped it, if any. */
+export async function rebuildProjections(store: EventStore, options: ProjectionOptions): Promise<Result<Projections, StoreError>> {
+  const projections = new Projections(options);
+  for await (const item of replayEvents(store)) {
+    if (!item.ok) return item;
+    projections.apply(item.value);
+  }
+  return ok(projections);
+}
+
+/** Returns projection settings from the config's `portfolio` section. */
+export function projectionOptionsFrom(
+  portfolio: { readonly valuation_currency: string; readonly mark_staleness_seconds: number; readonly snapshot_interval_seconds: number; readonly snapshot_retention_days: number },
+  lookup: InstrumentLookup,
+): ProjectionOptions {
+  return {
+    lookup,
+    ledger: { valuationCurrency: portfolio.valuation_currency, markStalenessMs: portfolio.mark_staleness_seconds * 1000 },
+    snapshotIntervalMs: portfolio.snapshot_interval_seconds * 1000,
+    snapshotRetentionMs: portfolio.snapshot_retention_days * 24 * 3_600_000,
+  };
+}

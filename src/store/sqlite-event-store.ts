@@ -1,0 +1,215 @@
+import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
+import { type Result, err, ok } from '../domain/result.js';
+import { type KeelEvent, decodeEvent, encodeEvent, streamOf } from './event-codec.js';
+import type { EventStore, OpenedEventStore, StoreError, StoredEvent } from './event-store.js';
+import type { SqliteSynchronous } from './sqlite-log.js';
+import type { FromWriter, ToWriter, WriterSettings } from './sqlite-writer-thread.js';
+
+/** How to open a SQLite event log. */
+export interface SqliteStoreOptions {
+  /** The database file; its folder is created when missing. */
+  readonly path: string;
+  /**
+   * `full` (default): a commit is on disk (the WAL is fsynced) before `append` resolves, so an acknowledged event
+   * survives a process kill and a power loss. `normal`: the commit is in the OS page cache when `append` resolves;
+   * it survives a process kill (SIGKILL) but the last commits before a power loss or OS crash may be lost.
+   */
+  readonly synchronous?: SqliteSynchronous;
+  /** Records committed in one transaction at most (default 256). */
+  readonly groupCommitEvents?: number;
+  /** Longest wait, ms, before a partial group is committed (default 2; 0: at the writer's next turn). */
+  readonly groupCommitMs?: number;
+}
+
+interface Waiter {
+  readonly lastSeq: number;
+  readonly sequences: readonly number[];
+  readonly resolve: (result: Result<readonly number[], StoreError>) => void;
+}
+
+function failure(code: 'READ_FAILED', error: unknown): Result<never, StoreError> {
+  return err({ code, message: error instanceof Error ? error.message : String(error) });
+}
+
+interface Row {
+  seq: number;
+  stream: string;
+  payload: string;
+}
+
+function decodeRows(rows: readonly Row[]): Result<readonly StoredEvent[], StoreError> {
+  const events: StoredEvent[] = [];
+  for (const row of rows) {
+    const decoded = decodeEvent(row.payload);
+    if (!decoded.ok) return err({ ...decoded.error, seq: row.seq });
+    events.push({ seq: row.seq, stream: row.stream, event: decoded.value });
+  }
+  return ok(events);
+}
+
+/**
+ * The embedded event log: one SQLite file in WAL mode, written by a dedicated worker thread so that commits and
+ * checkpoints (fsync included) never block the engine's event loop. Events are encoded on the caller's thread, given
+ * their sequence numbers at once (one writer per file), posted to the writer in batches, and committed in groups of
+ * up to `groupCommitEvents` or after `groupCommitMs`. `append` resolves when the writer reports the group committed —
+ * see {@link SqliteStoreOptions.synchronous} for what "committed" means on disk. Reads use a separate read-only
+ * connection on the caller's thread and see committed events only.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly driver = 'sqlite';
+  private nextSeq: number;
+  private outbox: (number | string)[] = [];
+  private flushScheduled = false;
+  private readonly waiters: Waiter[] = [];
+  private writeError: string | null = null;
+  private closed = false;
+  private readonly byStream: Database.Statement;
+  private readonly after: Database.Statement;
+  private readonly last: Database.Statement;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly reader: Database.Database,
+    lastSeq: number,
+    private readonly groupCommitEvents: number,
+  ) {
+    this.nextSeq = lastSeq + 1;
+    this.byStream = reader.prepare('SELECT seq, stream, payload FROM events WHERE stream = ? ORDER BY seq');
+    this.after = reader.prepare('SELECT seq, stream, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.last = reader.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
+    worker.on('message', (message: FromWriter) => this.onWriter(message));
+    worker.on('error', (error) => this.failAll(error.message));
+    worker.on('exit', () => {
+      if (!this.closed) this.failAll('the writer thread stopped');
+    });
+  }
+
+  /**
+   * Opens the log at `options.path`: starts the writer thread, which migrates the schema and verifies the checksum
+   * chain (quarantining a bad tail), then opens the read connection. Resolves with the store and what opening found.
+   */
+  static open(options: SqliteStoreOptions): Promise<Result<OpenedEventStore, StoreError>> {
+    const settings: WriterSettings = {
+      file: options.path,
+      synchronous: options.synchronous ?? 'full',
+      groupCommitEvents: options.groupCommitEvents ?? 256,
+      groupCommitMs: options.groupCommitMs ?? 2,
+    };
+    const worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: settings });
+    return new Promise((resolve) => {
+      const onError = (error: Error): void => resolve(err({ code: 'OPEN_FAILED', message: error.message }));
+      worker.once('error', onError);
+      worker.once('message', (message: FromWriter) => {
+        worker.off('error', onError);
+        if (message.type === 'open-failed') {
+          void worker.terminate();
+          resolve(err(message.error));
+          return;
+        }
+        if (message.type !== 'opened') {
+          void worker.terminate();
+          resolve(err({ code: 'OPEN_FAILED', message: `the writer thread answered ${message.type} instead of opened` }));
+          return;
+        }
+        try {
+          const reader = new Database(options.path, { readonly: true });
+          const store = new SqliteEventStore(worker, reader, message.recovery.lastGoodSequence, settings.groupCommitEvents);
+          resolve(ok({ store, recovery: message.recovery }));
+        } catch (error) {
+          void worker.terminate();
+          resolve(err({ code: 'OPEN_FAILED', message: error instanceof Error ? error.message : String(error) }));
+        }
+      });
+    });
+  }
+
+  append(events: readonly KeelEvent[]): Promise<Result<readonly number[], StoreError>> {
+    if (this.closed) return Promise.resolve(err({ code: 'CLOSED', message: 'the event store is closed' }));
+    if (this.writeError !== null) return Promise.resolve(err({ code: 'WRITE_FAILED', message: this.writeError }));
+    if (events.length === 0) return Promise.resolve(ok([]));
+    const sequences: number[] = [];
+    for (const event of events) {
+      const seq = this.nextSeq++;
+      sequences.push(seq);
+      this.outbox.push(seq, streamOf(event), encodeEvent(event));
+    }
+    if (this.outbox.length >= this.groupCommitEvents * 3) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+    return new Promise((resolve) => {
+      this.waiters.push({ lastSeq: sequences[sequences.length - 1]!, sequences, resolve });
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outbox.length === 0) return;
+    const records = this.outbox;
+    this.outbox = [];
+    this.worker.postMessage({ type: 'append', records } satisfies ToWriter);
+  }
+
+  private onWriter(message: FromWriter): void {
+    if (message.type === 'durable') {
+      let done = 0;
+      while (done < this.waiters.length && this.waiters[done]!.lastSeq <= message.seq) {
+        const waiter = this.waiters[done]!;
+        waiter.resolve(ok(waiter.sequences));
+        done += 1;
+      }
+      if (done > 0) this.waiters.splice(0, done);
+    } else if (message.type === 'failed') {
+      this.failAll(message.message);
+    }
+  }
+
+  private failAll(reason: string): void {
+    this.writeError ??= reason;
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(err({ code: 'WRITE_FAILED', message: reason }));
+  }
+
+  readAfter(afterSeq: number, limit = Number.MAX_SAFE_INTEGER): Promise<Result<readonly StoredEvent[], StoreError>> {
+    try {
+      return Promise.resolve(decodeRows(this.after.all(afterSeq, limit) as Row[]));
+    } catch (error) {
+      return Promise.resolve(failure('READ_FAILED', error));
+    }
+  }
+
+  readStream(stream: string): Promise<Result<readonly StoredEvent[], StoreError>> {
+    try {
+      return Promise.resolve(decodeRows(this.byStream.all(stream) as Row[]));
+    } catch (error) {
+      return Promise.resolve(failure('READ_FAILED', error));
+    }
+  }
+
+  lastSequence(): Promise<Result<number, StoreError>> {
+    try {
+      return Promise.resolve(ok((this.last.get() as { seq: number }).seq));
+    } catch (error) {
+      return Promise.resolve(failure('READ_FAILED', error));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    const closed = new Promise<void>((resolve) => {
+      this.worker.on('message', (message: FromWriter) => {
+        if (message.type === 'closed') resolve();
+      });
+      this.worker.once('exit', () => resolve());
+    });
+    // The read connection goes first, so that the writer's is the last one and removes the WAL on closing.
+    this.reader.close();
+    this.worker.postMessage({ type: 'close' } satisfies ToWriter);
+    await closed;
+    this.failAll('the event store was closed before the write was confirmed');
+    await this.worker.terminate();
+  }
+}
