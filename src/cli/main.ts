@@ -4,6 +4,7 @@ import { registerLedgerCommand } from './ledger-command.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerBookCommand } from './book-command.js';
 import { registerGateCommand } from './gate-command.js';
+import { registerMarketCommand } from './market-command.js';
 import { registerVenueCommand } from './venue-command.js';
 
 /** Builds the `keel` command tree. Each command returns its exit code through `setExit`. */
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerConfigCommand(program, io, setExit);
   registerBookCommand(program, io, setExit);
   registerGateCommand(program, io, setExit);
+  registerMarketCommand(program, io, setExit);
   registerVenueCommand(program, io, setExit);
   return program;
 }
