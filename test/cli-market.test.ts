@@ -25,7 +25,7 @@ test('keel market prints the same bytes for the same seed, other bytes for anoth
   const summary = await keel(['market', '--seed', '7', '--hours', '0.1']);
   const digest = createHash('sha256').update(a.stdout).digest('hex');
   assert.match(summary.stdout, new RegExp(`sha256 of --jsonl    ${digest}`));
-  assert.match(summary.stdout, /crossed books        0/);
+  assert.ok(summary.stdout.includes("crossed books        0\n"));
 });
 
 test('keel market refuses a bad seed or duration with the value', async () => {
