@@ -22,6 +22,8 @@ export type VenueErrorCode =
   | 'ORDER_NOT_FOUND'
   | 'DUPLICATE_ORDER'
   | 'READ_ONLY'
+  /** Our clock and the venue's differ by more than the configured limit: new orders are halted until they agree. */
+  | 'CLOCK_SKEW'
   | 'BROKERAGE_ERROR';
 
 export interface VenueError {

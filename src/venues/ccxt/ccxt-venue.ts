@@ -1,0 +1,583 @@
+import ccxt, { type Exchange, type MarketInterface as Market, type Order } from 'ccxt';
+import type { KeelConfig } from '../../config/schema.js';
+import type { Clock } from '../../domain/clock.js';
+import type { FillEvent } from '../../domain/events.js';
+import type { InstrumentSpec } from '../../domain/instrument.js';
+import type { OrderRequest } from '../../domain/order.js';
+import { type Result, err, ok } from '../../domain/result.js';
+import type {
+  ExecutionReport, MarketDataEvent, Unsubscribe, Venue, VenueBalance, VenueCapabilities, VenueError, VenueFunding, VenueOrder, VenuePosition,
+} from '../port.js';
+import { declareCapabilities } from './capabilities.js';
+import { type ClientIdDialect, clientIdDialect } from './client-id-params.js';
+import { ClockSkewMonitor, type ClockSkewOptions, type SkewSample } from './clock-skew.js';
+import { mapCcxtError } from './errors.js';
+import { MarketStream } from './market-stream.js';
+import {
+  type PayloadError, type TradingFee, parseBalances, parseFill, parseFunding, parseMarket, parseOrder, parsePosition, parseTradingFee,
+} from './parse.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleeper, delayAfter, isRetryable } from './retry.js';
+import { type CcxtCredentials, type SecretRedactor, secretRedactor } from './secrets.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** What a {@link CcxtVenue} is built from. Time, waiting and randomness are injected so tests run instantly and replay. */
+export interface CcxtVenueOptions {
+  /** A ccxt (or ccxt.pro, for market data) exchange instance; its own throttle should be off (the adapter limits). */
+  readonly exchange: Exchange;
+  readonly clock: Clock;
+  readonly sleeper: Sleeper;
+  /** Uniform draws from [0, 1), for retry jitter (a SeededRandom's `next` in tests). */
+  readonly random: () => number;
+  readonly retry?: RetryPolicy;
+  /** The credentials the exchange was given: removed from every message and log line. */
+  readonly credentials?: CcxtCredentials;
+  /** Requests per second the adapter allows itself; default the venue's published `rateLimit` (ms per request). */
+  readonly requestsPerSecond?: number;
+  /** Requests that may go out back to back before the rate applies. */
+  readonly burst?: number;
+  readonly clockSkew?: Partial<ClockSkewOptions>;
+  /** Whether the exchange was put in sandbox mode (reported in capabilities). */
+  readonly sandbox?: boolean;
+  /** Levels per side in book events. */
+  readonly bookDepth?: number;
+  /** Receives one line per retry, lookup and reconnect, secrets removed. */
+  readonly log?: (line: string) => void;
+}
+
+/** What the start-up probe found. */
+export interface StartReport {
+  readonly capabilities: VenueCapabilities;
+  readonly instruments: number;
+  /** Clock skew at start, or null when the venue publishes no server time. */
+  readonly skew: SkewSample | null;
+  /** Optional ccxt methods the venue lacks (the adapter works around them or reports empty). */
+  readonly missingOptional: readonly string[];
+}
+
+/** Counters of what the adapter did, for the reliability run and metrics. */
+export interface CcxtVenueStats {
+  /** Requests sent to the venue (each attempt counts). */
+  readonly requests: number;
+  /** Attempts after a retryable failure. */
+  readonly retries: number;
+  /** Look-ups by client order id made to resolve a submit whose outcome was unknown. */
+  readonly unknownOutcomeLookups: number;
+}
+
+const REQUIRED = ['createOrder', 'cancelOrder', 'fetchBalance', 'fetchOpenOrders', 'fetchMyTrades'] as const;
+const OPTIONAL = ['fetchTime', 'fetchOrder', 'fetchClosedOrders', 'fetchPositions', 'fetchFundingHistory', 'fetchTradingFee', 'fetchTradingFees', 'watchOrderBook', 'watchTrades'] as const;
+
+function has(exchange: Exchange, method: string): boolean {
+  const value = (exchange.has as Record<string, boolean | string | undefined>)[method];
+  return value === true || value === 'emulated';
+}
+
+function venueError(code: VenueError['code'], message: string, retryable = false): VenueError {
+  return { code, message, retryable };
+}
+
+function payloadToVenue(error: PayloadError): VenueError {
+  return venueError('BROKERAGE_ERROR', error.message);
+}
+
+/**
+ * The venue port over any ccxt exchange (tested: Coinbase Advanced Trade, Binance spot and USDT-M, Kraken). Every ccxt
+ * call goes through one door: the token bucket, then the call, then the error mapped once by class, then a retry with
+ * backoff for 429, 5xx and timeouts. A submit whose outcome is unknown is never resent blindly: the order is first
+ * looked up by keel's client order id. New orders are halted while the venue's clock is too far from ours.
+ */
+export class CcxtVenue implements Venue {
+  readonly exchange: Exchange;
+  private readonly clock: Clock;
+  private readonly sleeper: Sleeper;
+  private readonly random: () => number;
+  private readonly policy: RetryPolicy;
+  private readonly redact: SecretRedactor;
+  private readonly bucket: TokenBucket;
+  private readonly dialect: ClientIdDialect;
+  private readonly skew: ClockSkewMonitor | null;
+  private readonly log: (line: string) => void;
+  private readonly executionListeners = new Set<(report: ExecutionReport) => void>();
+  private readonly venueOrderIds = new Map<string, string>();
+  private specs: Map<string, InstrumentSpec> | null = null;
+  private requests = 0;
+  private retries = 0;
+  private lookups = 0;
+
+  constructor(private readonly options: CcxtVenueOptions) {
+    this.exchange = options.exchange;
+    this.clock = options.clock;
+    this.sleeper = options.sleeper;
+    this.random = options.random;
+    this.policy = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.redact = secretRedactor(options.credentials ?? {});
+    const log = options.log;
+    this.log = log === undefined ? () => undefined : (line) => log(this.redact(line));
+    const perSecond = options.requestsPerSecond ?? 1000 / Math.max(1, this.exchange.rateLimit ?? 1000);
+    this.bucket = new TokenBucket(perSecond, Math.max(1, options.burst ?? 1), this.clock, this.sleeper);
+    this.dialect = clientIdDialect(this.exchange.id);
+    this.skew = has(this.exchange, 'fetchTime')
+      ? new ClockSkewMonitor(this.clock, () => this.call('fetchTime', async () => Number(await this.exchange.fetchTime() ?? NaN)), {
+          maxSkewMs: options.clockSkew?.maxSkewMs ?? 1000,
+          remeasureAfterMs: options.clockSkew?.remeasureAfterMs ?? 60_000,
+        })
+      : null;
+  }
+
+  /** Returns what the adapter has done so far. */
+  stats(): CcxtVenueStats {
+    return { requests: this.requests, retries: this.retries, unknownOutcomeLookups: this.lookups };
+  }
+
+  /** The token bucket every request passes (exposed for metrics). */
+  get rateLimiter(): TokenBucket {
+    return this.bucket;
+  }
+
+  private retryAfterMs(): number | undefined {
+    const headers = this.exchange.last_response_headers as Record<string, unknown> | undefined;
+    const value = headers?.['Retry-After'];
+    const seconds = typeof value === 'string' || typeof value === 'number' ? Number(value) : NaN;
+    return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+  }
+
+  private isDerivatives(symbol: string | undefined): boolean {
+    const spec = symbol === undefined ? undefined : this.specs?.get(symbol);
+    return spec !== undefined && spec.kind !== 'spot';
+  }
+
+  /** Sends one request through the rate limiter; maps a throw to a venue error. */
+  private async once<T>(operation: string, fn: () => Promise<T>, symbol?: string): Promise<Result<T, VenueError>> {
+    await this.bucket.acquire();
+    this.requests += 1;
+    try {
+      return ok(await fn());
+    } catch (thrown) {
+      const retryAfterMs = this.retryAfterMs();
+      return err(mapCcxtError(thrown, {
+        operation, derivatives: this.isDerivatives(symbol), redact: this.redact, ...(retryAfterMs !== undefined && { retryAfterMs }),
+      }));
+    }
+  }
+
+  /** Sends a request that is safe to repeat, retrying 429, 5xx and timeouts on the backoff schedule. */
+  private async call<T>(operation: string, fn: () => Promise<T>, symbol?: string): Promise<Result<T, VenueError>> {
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await this.once(operation, fn, symbol);
+      if (result.ok || !isRetryable(result.error) || attempt > this.policy.maxRetries) return result;
+      await this.backoff(operation, attempt, result.error);
+    }
+  }
+
+  private async backoff(operation: string, attempt: number, error: VenueError): Promise<void> {
+    const delay = delayAfter(this.policy, attempt, this.random(), error);
+    this.retries += 1;
+    this.log(`${operation}: ${error.code} on attempt ${attempt}, retrying in ${delay} ms: ${error.message}`);
+    await this.sleeper.sleep(delay);
+  }
+
+  private async ensureMarkets(): Promise<Result<Map<string, InstrumentSpec>, VenueError>> {
+    if (this.specs !== null) return ok(this.specs);
+    const loaded = await this.call('loadMarkets', () => this.exchange.loadMarkets());
+    if (!loaded.ok) return loaded;
+    const specs = new Map<string, InstrumentSpec>();
+    for (const market of Object.values(loaded.value) as Market[]) {
+      if (market.option === true || market.active === false) continue;
+      const spec = parseMarket(market, this.exchange.precisionMode ?? 4);
+      if (spec.ok) specs.set(spec.value.symbol, spec.value);
+      else this.log(`instruments: skipped ${market.symbol}: ${spec.error.message}`);
+    }
+    this.specs = specs;
+    return ok(specs);
+  }
+
+  /**
+   * Probes the venue at start: loads its markets, checks that it has the calls trading needs (a missing one is an
+   * error), notes the optional ones it lacks, and measures the clock skew.
+   */
+  async start(): Promise<Result<StartReport, VenueError>> {
+    const missingRequired = REQUIRED.filter((method) => !has(this.exchange, method));
+    if (missingRequired.length > 0) {
+      return err(venueError('BROKERAGE_ERROR', `${this.exchange.id} cannot trade through keel: it lacks ${missingRequired.join(', ')}`));
+    }
+    const specs = await this.ensureMarkets();
+    if (!specs.ok) return specs;
+    const capabilities = await this.capabilities();
+    if (!capabilities.ok) return capabilities;
+    let skew: SkewSample | null = null;
+    if (this.skew !== null) {
+      const measured = await this.skew.measure();
+      if (!measured.ok) return measured;
+      skew = measured.value;
+    }
+    return ok({ capabilities: capabilities.value, instruments: specs.value.size, skew, missingOptional: OPTIONAL.filter((method) => !has(this.exchange, method)) });
+  }
+
+  capabilities(): Promise<Result<VenueCapabilities, VenueError>> {
+    return Promise.resolve(ok(declareCapabilities(
+      { id: this.exchange.id, has: this.exchange.has, features: this.exchange.features, rateLimit: this.exchange.rateLimit ?? 1000 },
+      { cancelByClientId: this.dialect.cancel !== null, sandbox: this.options.sandbox ?? false, requestsPerSecond: this.bucket.ratePerSecond },
+    )));
+  }
+
+  async instruments(): Promise<Result<readonly InstrumentSpec[], VenueError>> {
+    const specs = await this.ensureMarkets();
+    return specs.ok ? ok([...specs.value.values()]) : specs;
+  }
+
+  async balances(): Promise<Result<readonly VenueBalance[], VenueError>> {
+    const raw = await this.call('fetchBalance', () => this.exchange.fetchBalance());
+    if (!raw.ok) return raw;
+    const parsed = parseBalances(raw.value);
+    return parsed.ok ? parsed : err(payloadToVenue(parsed.error));
+  }
+
+  async positions(): Promise<Result<readonly VenuePosition[], VenueError>> {
+    if (!has(this.exchange, 'fetchPositions')) return ok([]);
+    const raw = await this.call('fetchPositions', () => this.exchange.fetchPositions());
+    if (!raw.ok) return raw;
+    const out: VenuePosition[] = [];
+    for (const position of raw.value) {
+      const parsed = parsePosition(position);
+      if (!parsed.ok) return err(payloadToVenue(parsed.error));
+      if (parsed.value !== null) out.push(parsed.value);
+    }
+    return ok(out);
+  }
+
+  /** Returns the ccxt createOrder arguments for a request: unified type and params plus the venue's client-id name. */
+  private createArgs(request: OrderRequest): { type: string; params: Record<string, unknown> } {
+    const params: Record<string, unknown> = { ...this.dialect.submit(request.clientOrderId) };
+    const type = request.type === 'MARKET' || request.type === 'STOP' ? 'market' : 'limit';
+    if (request.stopPrice !== null) params.triggerPrice = request.stopPrice.toNumber();
+    if (request.timeInForce !== 'GTC' && request.type !== 'MARKET') params.timeInForce = request.timeInForce;
+    if (request.postOnly) params.postOnly = true;
+    if (request.reduceOnly) params.reduceOnly = true;
+    if (request.timeInForce === 'GTD' && request.expireAt !== null) {
+      const ms = Date.parse(request.expireAt);
+      params.goodTillDate = ms;
+      params.end_time = request.expireAt;
+    }
+    return { type, params };
+  }
+
+  private checkIncrements(request: OrderRequest, spec: InstrumentSpec): VenueError | null {
+    if (!request.quantity.isPositive() || !request.quantity.isMultipleOf(spec.sizeIncrement)) {
+      return venueError('INVALID_ORDER', `${request.symbol}: quantity ${request.quantity} is not a positive multiple of the size increment ${spec.sizeIncrement}`);
+    }
+    for (const [field, value] of [['price', request.price], ['stop price', request.stopPrice]] as const) {
+      if (value !== null && (!value.isPositive() || !value.isMultipleOf(spec.tickSize))) {
+        return venueError('INVALID_ORDER', `${request.symbol}: ${field} ${value} is not a positive multiple of the tick size ${spec.tickSize}`);
+      }
+    }
+    return null;
+  }
+
+  private emit(report: ExecutionReport): void {
+    for (const listener of this.executionListeners) listener(report);
+  }
+
+  private remember(order: VenueOrder): VenueOrder {
+    this.venueOrderIds.set(order.clientOrderId, order.venueOrderId);
+    return order;
+  }
+
+  private accepted(order: VenueOrder): Result<VenueOrder, VenueError> {
+    this.remember(order);
+    this.emit({ type: 'accepted', ts: this.clock.now(), clientOrderId: order.clientOrderId, venueOrderId: order.venueOrderId });
+    return ok(order);
+  }
+
+  private rejected(request: OrderRequest, error: VenueError): Result<VenueOrder, VenueError> {
+    if (error.code !== 'NETWORK_TIMEOUT' && error.code !== 'EXCHANGE_UNAVAILABLE') {
+      this.emit({ type: 'rejected', ts: this.clock.now(), clientOrderId: request.clientOrderId, error });
+    }
+    return err(error);
+  }
+
+  /**
+   * Sends an order under keel's client order id. Checks first that the venue's clock is within the limit and that
+   * price and size sit on the instrument's increments (the venue would otherwise round them). A 429 is retried on the
+   * backoff schedule; after a timeout, a dropped connection or a 5xx the order may exist, so before any resend it is
+   * looked up by client order id: found, it is returned; not found, it is sent again. A DUPLICATE_ORDER answer to a
+   * resend means the first one landed, and that order is returned. Still unknown after the last attempt, the
+   * NETWORK_TIMEOUT is returned for the OMS to resolve by the same look-up later.
+   */
+  async submit(request: OrderRequest): Promise<Result<VenueOrder, VenueError>> {
+    const specs = await this.ensureMarkets();
+    if (!specs.ok) return specs;
+    const spec = specs.value.get(request.symbol);
+    if (spec === undefined) return this.rejected(request, venueError('INVALID_ORDER', `${request.symbol} is not listed on ${this.exchange.id}`));
+    const offIncrement = this.checkIncrements(request, spec);
+    if (offIncrement !== null) return this.rejected(request, offIncrement);
+    if (this.skew !== null) {
+      const allowed = await this.skew.allowNewOrders();
+      if (!allowed.ok) return this.rejected(request, allowed.error);
+    }
+    const { type, params } = this.createArgs(request);
+    const operation = `createOrder ${request.symbol} ${request.clientOrderId}`;
+    let outcomeUnknown = false;
+    let lastError: VenueError | null = null;
+    for (let attempt = 1; attempt <= this.policy.maxRetries + 1; attempt += 1) {
+      if (lastError !== null) await this.backoff(operation, attempt - 1, lastError);
+      if (outcomeUnknown) {
+        this.lookups += 1;
+        const found = await this.order(request.symbol, request.clientOrderId, request);
+        if (found.ok) {
+          this.log(`${operation}: outcome was unknown; found on the venue as ${found.value.venueOrderId}, not resent`);
+          return this.accepted(found.value);
+        }
+        if (found.error.code !== 'ORDER_NOT_FOUND') {
+          lastError = found.error;
+          if (!isRetryable(found.error)) return err(found.error);
+          continue;
+        }
+        this.log(`${operation}: outcome was unknown; not on the venue, sending again`);
+      }
+      const placed = await this.once(operation, () => this.exchange.createOrder(
+        request.symbol, type, request.side, request.quantity.toNumber(), request.price?.toNumber(), params,
+      ), request.symbol);
+      if (placed.ok) {
+        const parsed = parseOrder(placed.value, request, this.clock.now());
+        if (!parsed.ok) return err(payloadToVenue(parsed.error));
+        return this.accepted(parsed.value);
+      }
+      const error = placed.error;
+      if (error.code === 'DUPLICATE_ORDER' && outcomeUnknown) {
+        const found = await this.order(request.symbol, request.clientOrderId, request);
+        if (found.ok) return this.accepted(found.value);
+        return err(found.error);
+      }
+      if (error.code === 'NETWORK_TIMEOUT' || error.code === 'EXCHANGE_UNAVAILABLE') outcomeUnknown = true;
+      if (!isRetryable(error)) return this.rejected(request, error);
+      lastError = error;
+    }
+    return this.rejected(request, lastError ?? venueError('BROKERAGE_ERROR', `${operation}: no attempt made`));
+  }
+
+  private parseOrders(orders: readonly Order[], sent: OrderRequest | null): Result<VenueOrder[], VenueError> {
+    const out: VenueOrder[] = [];
+    for (const order of orders) {
+      const parsed = parseOrder(order, sent, this.clock.now());
+      if (!parsed.ok) return err(payloadToVenue(parsed.error));
+      out.push(parsed.value);
+    }
+    return ok(out);
+  }
+
+  /**
+   * Looks an order up by keel's client order id: by the venue's client-id query where it has one, else by the venue
+   * id this adapter saw, else by scanning open and then closed orders. `sent` (the request, when known) fills fields
+   * the venue leaves out.
+   */
+  async order(symbol: string, clientOrderId: string, sent: OrderRequest | null = null): Promise<Result<VenueOrder, VenueError>> {
+    const specs = await this.ensureMarkets();
+    if (!specs.ok) return specs;
+    const query = this.dialect.query;
+    const known = this.venueOrderIds.get(clientOrderId);
+    const operation = `fetchOrder ${symbol} ${clientOrderId}`;
+    let raw: Result<Order, VenueError> | null = null;
+    if (query !== null) raw = await this.call(operation, () => this.exchange.fetchOrder('', symbol, query(clientOrderId)), symbol);
+    else if (known !== undefined && has(this.exchange, 'fetchOrder')) raw = await this.call(operation, () => this.exchange.fetchOrder(known, symbol), symbol);
+    if (raw !== null) {
+      if (!raw.ok) return raw;
+      const parsed = parseOrder(raw.value, sent, this.clock.now());
+      return parsed.ok ? ok(this.remember(parsed.value)) : err(payloadToVenue(parsed.error));
+    }
+    const lists: Array<() => Promise<Order[]>> = [() => this.exchange.fetchOpenOrders(symbol)];
+    if (has(this.exchange, 'fetchClosedOrders')) lists.push(() => this.exchange.fetchClosedOrders(symbol));
+    else if (has(this.exchange, 'fetchOrders')) lists.push(() => this.exchange.fetchOrders(symbol));
+    for (const list of lists) {
+      const orders = await this.call(`${operation} (scan)`, list, symbol);
+      if (!orders.ok) return orders;
+      const match = orders.value.find((order) => order.clientOrderId === clientOrderId);
+      if (match !== undefined) {
+        const parsed = parseOrder(match, sent, this.clock.now());
+        return parsed.ok ? ok(this.remember(parsed.value)) : err(payloadToVenue(parsed.error));
+      }
+    }
+    return err(venueError('ORDER_NOT_FOUND', `${operation}: no order with this client order id on ${this.exchange.id}`));
+  }
+
+  /**
+   * Cancels by keel's client order id (by the venue's client-id cancel, or by its venue id found through
+   * {@link order}), then returns the order's state. A cancel that answers ORDER_NOT_FOUND after an earlier attempt
+   * timed out is resolved by looking the order up: already canceled is success.
+   */
+  async cancel(symbol: string, clientOrderId: string): Promise<Result<VenueOrder, VenueError>> {
+    const specs = await this.ensureMarkets();
+    if (!specs.ok) return specs;
+    const operation = `cancelOrder ${symbol} ${clientOrderId}`;
+    const cancelParams = this.dialect.cancel;
+    let send: () => Promise<Order>;
+    if (cancelParams !== null) {
+      send = () => this.exchange.cancelOrder('', symbol, cancelParams(clientOrderId));
+    } else {
+      const found = await this.order(symbol, clientOrderId);
+      if (!found.ok) return found;
+      const venueOrderId = found.value.venueOrderId;
+      send = () => this.exchange.cancelOrder(venueOrderId, symbol);
+    }
+    let timedOut = false;
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await this.once(operation, send, symbol);
+      if (result.ok) {
+        const parsed = parseOrder(result.value, null, this.clock.now());
+        const final = parsed.ok && parsed.value.status === 'CANCELED' ? ok(parsed.value) : await this.order(symbol, clientOrderId);
+        if (final.ok && final.value.status === 'CANCELED') this.emit({ type: 'canceled', ts: this.clock.now(), clientOrderId });
+        return final;
+      }
+      if (result.error.code === 'ORDER_NOT_FOUND' && timedOut) {
+        const found = await this.order(symbol, clientOrderId);
+        if (found.ok && found.value.status === 'CANCELED') return found;
+        return found.ok ? err(result.error) : found;
+      }
+      if (result.error.code === 'NETWORK_TIMEOUT' || result.error.code === 'EXCHANGE_UNAVAILABLE') timedOut = true;
+      if (!isRetryable(result.error) || attempt > this.policy.maxRetries) return result;
+      await this.backoff(operation, attempt, result.error);
+    }
+  }
+
+  async openOrders(symbol?: string): Promise<Result<readonly VenueOrder[], VenueError>> {
+    const specs = await this.ensureMarkets();
+    if (!specs.ok) return specs;
+    const raw = await this.call(`fetchOpenOrders ${symbol ?? '*'}`, () => this.exchange.fetchOpenOrders(symbol), symbol);
+    if (!raw.ok) return raw;
+    const parsed = this.parseOrders(raw.value, null);
+    if (parsed.ok) for (const order of parsed.value) this.remember(order);
+    return parsed;
+  }
+
+  async fills(symbol: string, sinceTs: number): Promise<Result<readonly FillEvent[], VenueError>> {
+    const specs = await this.ensureMarkets();
+    if (!specs.ok) return specs;
+    const raw = await this.call(`fetchMyTrades ${symbol}`, () => this.exchange.fetchMyTrades(symbol, sinceTs > 0 ? sinceTs : undefined), symbol);
+    if (!raw.ok) return raw;
+    const out: FillEvent[] = [];
+    for (const trade of raw.value) {
+      const parsed = parseFill(trade);
+      if (!parsed.ok) return err(payloadToVenue(parsed.error));
+      if (parsed.value.ts >= sinceTs) out.push(parsed.value);
+    }
+    return ok(out.sort((a, b) => a.ts - b.ts));
+  }
+
+  async funding(symbol: string, sinceTs: number): Promise<Result<readonly VenueFunding[], VenueError>> {
+    if (!has(this.exchange, 'fetchFundingHistory')) return ok([]);
+    const specs = await this.ensureMarkets();
+    if (!specs.ok) return specs;
+    const raw = await this.call(`fetchFundingHistory ${symbol}`, () => this.exchange.fetchFundingHistory(symbol, sinceTs > 0 ? sinceTs : undefined), symbol);
+    if (!raw.ok) return raw;
+    const out: VenueFunding[] = [];
+    for (const entry of raw.value) {
+      const parsed = parseFunding(entry, symbol);
+      if (!parsed.ok) return err(payloadToVenue(parsed.error));
+      if (parsed.value.ts >= sinceTs) out.push(parsed.value);
+    }
+    return ok(out.sort((a, b) => a.ts - b.ts));
+  }
+
+  /** Returns the account's maker and taker rates and fee tier for `symbol` (fetchTradingFee, else fetchTradingFees). */
+  async tradingFee(symbol: string): Promise<Result<TradingFee, VenueError>> {
+    const specs = await this.ensureMarkets();
+    if (!specs.ok) return specs;
+    if (has(this.exchange, 'fetchTradingFee')) {
+      const raw = await this.call(`fetchTradingFee ${symbol}`, () => this.exchange.fetchTradingFee(symbol), symbol);
+      if (!raw.ok) return raw;
+      const parsed = parseTradingFee(raw.value, symbol);
+      return parsed.ok ? parsed : err(payloadToVenue(parsed.error));
+    }
+    if (has(this.exchange, 'fetchTradingFees')) {
+      const raw = await this.call('fetchTradingFees', () => this.exchange.fetchTradingFees());
+      if (!raw.ok) return raw;
+      const entry = raw.value[symbol];
+      if (entry === undefined) return err(venueError('BROKERAGE_ERROR', `fetchTradingFees: ${this.exchange.id} reported no fee for ${symbol}`));
+      const parsed = parseTradingFee(entry, symbol);
+      return parsed.ok ? parsed : err(payloadToVenue(parsed.error));
+    }
+    return err(venueError('BROKERAGE_ERROR', `${this.exchange.id} publishes no trading fees; configure fees.tiers`));
+  }
+
+  /** Returns the latest clock-skew measurement, or null before the first or when the venue publishes no time. */
+  clockSkew(): SkewSample | null {
+    return this.skew?.latest() ?? null;
+  }
+
+  onExecution(listener: (report: ExecutionReport) => void): Unsubscribe {
+    this.executionListeners.add(listener);
+    return () => this.executionListeners.delete(listener);
+  }
+
+  /**
+   * Streams the symbol's book and trades over ccxt.pro (watchOrderBook, watchTrades) with resync on a gap and
+   * reconnect with backoff. An exchange without streaming reports one `disconnected` event and nothing else.
+   */
+  subscribeMarketData(symbol: string, listener: (event: MarketDataEvent) => void): Unsubscribe {
+    if (!has(this.exchange, 'watchOrderBook') || !has(this.exchange, 'watchTrades')) {
+      listener({ type: 'disconnected', ts: this.clock.now(), reason: `${this.exchange.id} has no WebSocket market data in this ccxt build (use a ccxt.pro exchange)` });
+      return () => undefined;
+    }
+    const stream = new MarketStream(this.exchange, symbol, listener, {
+      clock: this.clock, sleeper: this.sleeper, random: this.random, reconnect: this.policy, depth: this.options.bookDepth ?? 50, redact: this.redact, log: this.log,
+    });
+    void stream.start();
+    return () => stream.stop();
+  }
+}
+
+/** A venue config that cannot become a ccxt exchange. */
+export interface CcxtSetupError {
+  readonly code: 'UNKNOWN_EXCHANGE' | 'SANDBOX_UNAVAILABLE';
+  readonly message: string;
+}
+
+/** What {@link createCcxtVenue} needs besides the config. */
+export interface CcxtVenueDependencies {
+  readonly clock: Clock;
+  readonly sleeper: Sleeper;
+  readonly random: () => number;
+  readonly log?: (line: string) => void;
+  /** Extra ccxt constructor options (URL overrides for keel's emulator, `options`); never credentials. */
+  readonly exchangeOptions?: Record<string, unknown>;
+}
+
+/**
+ * Builds a ccxt.pro exchange (or plain ccxt when the id has no streaming class) from `config.venue` — credentials
+ * from the loaded config, which takes them only from the environment or the secrets file — puts it in sandbox mode
+ * when configured, and wraps it in a {@link CcxtVenue} with the configured retry schedule, rate and skew limit.
+ */
+export function createCcxtVenue(config: KeelConfig, deps: CcxtVenueDependencies): Result<CcxtVenue, CcxtSetupError> {
+  const name = config.venue.name;
+  const pro = ccxt.pro as unknown as Record<string, unknown>;
+  const plain = ccxt as unknown as Record<string, unknown>;
+  const constructor = (typeof pro[name] === 'function' ? pro[name] : plain[name]) as (new (options: Record<string, unknown>) => Exchange) | undefined;
+  if (typeof constructor !== 'function' || !(ccxt.exchanges as readonly string[]).includes(name)) {
+    return err({ code: 'UNKNOWN_EXCHANGE', message: `venue.name ${name} is not a ccxt exchange id` });
+  }
+  const credentials: CcxtCredentials = {
+    ...(config.venue.api_key !== undefined && { apiKey: config.venue.api_key }),
+    ...(config.venue.api_secret !== undefined && { secret: config.venue.api_secret }),
+    ...(config.venue.api_passphrase !== undefined && { password: config.venue.api_passphrase }),
+  };
+  const exchange = new constructor({ ...deps.exchangeOptions, ...credentials, enableRateLimit: false, verbose: false });
+  if (config.venue.sandbox) {
+    try {
+      exchange.setSandboxMode(true);
+    } catch {
+      return err({ code: 'SANDBOX_UNAVAILABLE', message: `venue.sandbox is true but ${name} has no sandbox in ccxt; set venue.sandbox: false to trade live` });
+    }
+  }
+  const retry = config.execution.retry;
+  return ok(new CcxtVenue({
+    exchange,
+    clock: deps.clock,
+    sleeper: deps.sleeper,
+    random: deps.random,
+    retry: { maxRetries: config.execution.max_order_retries, baseDelayMs: retry.base_delay_ms, maxDelayMs: retry.max_delay_ms, jitterMs: retry.jitter_ms },
+    credentials,
+    ...(config.venue.rate_limit_per_second !== undefined && { requestsPerSecond: config.venue.rate_limit_per_second }),
+    clockSkew: { maxSkewMs: config.venue.clock_skew_max_ms },
+    sandbox: config.venue.sandbox,
+    ...(deps.log !== undefined && { log: deps.log }),
+  }));
+}

@@ -1,0 +1,36 @@
+/**
+ * How one venue names keel's client order id in ccxt calls. ccxt unifies `clientOrderId` for most venues but not all
+ * (Coinbase Advanced Trade drops it and wants `client_order_id`), and only some venues can query or cancel by it; the
+ * rest are resolved by listing orders. This table is the only place the adapter branches on a venue's name.
+ */
+export interface ClientIdDialect {
+  /** Extra `createOrder` params carrying the client order id. */
+  readonly submit: (clientOrderId: string) => Record<string, string>;
+  /** `fetchOrder(undefined, symbol, params)` params finding an order by client id, or null when the venue cannot. */
+  readonly query: ((clientOrderId: string) => Record<string, string>) | null;
+  /** `cancelOrder(undefined, symbol, params)` params cancelling by client id, or null when the venue cannot. */
+  readonly cancel: ((clientOrderId: string) => Record<string, string>) | null;
+}
+
+const BINANCE: ClientIdDialect = {
+  submit: (id) => ({ newClientOrderId: id }),
+  query: (id) => ({ origClientOrderId: id }),
+  cancel: (id) => ({ origClientOrderId: id }),
+};
+
+const DIALECTS: Readonly<Record<string, ClientIdDialect>> = {
+  binance: BINANCE,
+  binanceusdm: BINANCE,
+  binancecoinm: BINANCE,
+  coinbase: { submit: (id) => ({ client_order_id: id }), query: null, cancel: null },
+  coinbaseadvanced: { submit: (id) => ({ client_order_id: id }), query: null, cancel: null },
+  kraken: { submit: (id) => ({ clientOrderId: id }), query: null, cancel: (id) => ({ cl_ord_id: id }) },
+};
+
+/** ccxt's unified name, for venues not in the table. */
+const UNIFIED: ClientIdDialect = { submit: (id) => ({ clientOrderId: id }), query: null, cancel: null };
+
+/** Returns the dialect of the ccxt exchange `exchangeId`. */
+export function clientIdDialect(exchangeId: string): ClientIdDialect {
+  return DIALECTS[exchangeId] ?? UNIFIED;
+}
