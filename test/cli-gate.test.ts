@@ -139,3 +139,20 @@ orders:
   assert.match(io.stderr(), /field orders\[0\]\.quantity: must be a decimal string, not a JSON number/);
   assert.doesNotMatch(io.stderr(), /at .*\.js:\d+/);
 });
+
+test('a stale mark is refused with its age and the limit before any check runs', async () => {
+  const file = scenario(`now: 2026-01-05T12:00:00Z
+portfolio: { balances: { USD: "1000" } }
+marks:
+  BTC-USD: { price: "100", at: 2026-01-05T11:59:15Z }
+  ETH-USD: { price: "10", at: 2026-01-05T11:59:45Z }
+orders:
+  - { id: stale, symbol: BTC-USD, side: buy, quantity: "0.5", price: "100" }
+  - { id: fresh, symbol: ETH-USD, side: buy, quantity: "0.5", price: "10" }
+`);
+  const report = await gate(file);
+  const stale = byId(report, 'stale');
+  assert.equal(stale.denied_by, 'mark');
+  assert.deepEqual([stale.reasons[0]?.code, stale.reasons[0]?.limit, stale.reasons[0]?.value, stale.reasons[0]?.unit], ['STALE_MARK', '30', '45', 's']);
+  assert.notEqual(byId(report, 'fresh').reasons[0]?.code, 'STALE_MARK');
+});

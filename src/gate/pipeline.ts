@@ -65,8 +65,10 @@ export interface GateInputs {
   /** Epoch ms. */
   readonly now: number;
   readonly book: OrderBook | undefined;
-  /** The order's symbol's mark, undefined when there is none or it is stale. */
+  /** The order's symbol's mark, undefined when there is none. */
   readonly markPrice: Decimal | undefined;
+  /** When the mark was observed (epoch ms); a mark older than `portfolio.mark_staleness_seconds` is refused. */
+  readonly markTs?: number | undefined;
   /** Net liquidation value, valuation currency. */
   readonly equity: Decimal;
   /** The account's position in the order's symbol, undefined when flat. */
@@ -163,8 +165,8 @@ export class Gate {
 
   /**
    * Decides one order: accept, adjust (with the order as adjusted) or deny, with every reason and event. Never throws
-   * for bad input — a NaN, negative or zero size, an unknown symbol (`spec` undefined), no book or a stale mark is a
-   * denial with its own code. Counts checks performed and orders blocked.
+   * for bad input — a NaN, negative or zero size, an unknown symbol (`spec` undefined, `UNKNOWN_SYMBOL`), no book
+   * (`NO_BOOK`) or a stale mark (`STALE_MARK`, before any check) is a denial with its own code. Counts checks performed and orders blocked.
    */
   check(spec: InstrumentSpec | undefined, order: OrderRequest, inputs: GateInputs): GateResult {
     if (spec === undefined || spec.symbol !== order.symbol) {
@@ -178,6 +180,27 @@ export class Gate {
         events: [],
         deniedBy: 'instrument',
       };
+    }
+    if (inputs.markTs !== undefined && inputs.markPrice !== undefined) {
+      const ageMs = inputs.now - inputs.markTs;
+      const limitMs = this.config.portfolio.mark_staleness_seconds * 1000;
+      if (ageMs > limitMs) {
+        this.counters.orders++;
+        this.counters.blocked.set('STALE_MARK', (this.counters.blocked.get('STALE_MARK') ?? 0) + 1);
+        return {
+          decision: 'deny',
+          order,
+          reasons: [{
+            code: 'STALE_MARK',
+            message: `${spec.symbol}: the mark is ${ageMs / 1000} s old, older than mark_staleness_seconds ${limitMs / 1000} s: no new risk on a stale price`,
+            limit: String(limitMs / 1000),
+            value: String(ageMs / 1000),
+            unit: 's',
+          }],
+          events: [],
+          deniedBy: 'mark',
+        };
+      }
     }
     const ctx = this.contextFor(spec, inputs);
     const result = runChecks(GATE_STEPS, ctx, order, this.counters);

@@ -112,8 +112,11 @@ const scenarioSchema = z.strictObject({
   instruments: z.array(instrumentEntry).default([]),
   portfolio,
   book: book.optional(),
-  /** Mark prices per symbol, decimal strings; the book's mid is used for its symbol when absent. */
-  marks: z.record(symbolName, positiveDecimalString).default({}),
+  /**
+   * Mark prices per symbol: a decimal string (observed at `now`) or `{price, at}` with the time it was observed (an old
+   * one is a stale mark); the book's mid is used for its symbol when absent.
+   */
+  marks: z.record(symbolName, z.union([positiveDecimalString, z.strictObject({ price: positiveDecimalString, at: isoTimestamp })])).default({}),
   state,
   orders: z.array(order).min(1),
 });
@@ -140,6 +143,8 @@ export interface GateScenario {
   readonly eventsFile: string | undefined;
   readonly book: ScenarioBook | undefined;
   readonly marks: ReadonlyMap<string, Decimal>;
+  /** When each mark was observed (epoch ms): `now` unless the scenario says. */
+  readonly markTimes: ReadonlyMap<string, number>;
   readonly state: z.output<typeof state>;
   readonly orders: readonly ScenarioOrder[];
 }
@@ -217,7 +222,8 @@ export function parseScenarioText(text: string, source: string, directory: strin
     positions: s.portfolio.positions.map((p) => ({ symbol: p.symbol, quantity: p.quantity, entryPrice: p.entry_price })),
     eventsFile: s.portfolio.events_file === undefined ? undefined : path.resolve(directory, s.portfolio.events_file),
     book: scenarioBook,
-    marks: new Map(Object.entries(s.marks)),
+    marks: new Map(Object.entries(s.marks).map(([symbol, m]) => [symbol, 'price' in m ? m.price : m])),
+    markTimes: new Map(Object.entries(s.marks).map(([symbol, m]) => [symbol, 'price' in m ? m.at : s.now])),
     state: s.state,
     orders,
   });

@@ -141,7 +141,7 @@ export async function runGateScenario(scenario: GateScenario, source: string): P
   const bookMid = book.value === undefined ? undefined : exactMid(book.value);
   if (book.value !== undefined && bookMid !== undefined && !marks.has(book.value.spec.symbol)) marks.set(book.value.spec.symbol, bookMid);
   for (const [symbol, price] of marks) {
-    const marked = ledger.apply({ type: 'mark', ts: now, symbol, price });
+    const marked = ledger.apply({ type: 'mark', ts: scenario.markTimes.get(symbol) ?? now, symbol, price });
     if (!marked.ok) errors.push(inputError(source, null, `marks.${symbol}`, price.toString(), marked.error.message));
   }
   if (errors.length > 0) return err(errors);
@@ -182,6 +182,7 @@ export async function runGateScenario(scenario: GateScenario, source: string): P
       now,
       book: book.value !== undefined && book.value.spec.symbol === request.symbol ? book.value : undefined,
       markPrice: marks.get(request.symbol),
+      markTs: scenario.markTimes.get(request.symbol) ?? now,
       equity,
       position: position === undefined || position.quantity.isZero() ? undefined : viewOf(position),
       exposure: {
