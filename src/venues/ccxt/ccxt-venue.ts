@@ -49,6 +49,11 @@ export interface CcxtVenueOptions {
    * Unset, nothing polls on its own; {@link CcxtVenue.pollExecutions} still reports on demand.
    */
   readonly executionPollMs?: number;
+  /**
+   * Called before each createOrder request a submit sends, with the order's client id and the attempt number within
+   * that submit (1 for the first): for metrics and the reliability run's attempts-per-order bound.
+   */
+  readonly onSubmitAttempt?: (clientOrderId: string, attempt: number) => void;
 }
 
 /** What the start-up probe found. */
@@ -84,6 +89,12 @@ interface WatchedOrder {
   reportedQuantity: Decimal;
   endReported: boolean;
 }
+
+/**
+ * How far before a watched order's time its trades are fetched, ms: an order found by a look-up carries its last
+ * update time, which can be later than its first fills.
+ */
+const TRADE_LOOKBACK_MS = 60_000;
 
 const ENDED: ReadonlySet<OrderStatus> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED']);
 
@@ -338,7 +349,7 @@ export class CcxtVenue implements Venue {
 
   /** Emits a fill for each trade of a watched order on `symbol` not reported yet; returns how many it emitted. */
   private async reportFills(symbol: string, orders: readonly [string, WatchedOrder][]): Promise<Result<number, VenueError>> {
-    const since = Math.min(...orders.map(([, order]) => order.sinceTs));
+    const since = Math.min(...orders.map(([, order]) => order.sinceTs)) - TRADE_LOOKBACK_MS;
     const trades = await this.call(`fetchMyTrades ${symbol} (executions)`, () => this.exchange.fetchMyTrades(symbol, since > 0 ? since : undefined), symbol);
     if (!trades.ok) return trades;
     const byVenueId = new Map(orders.map(([clientOrderId, order]) => [order.venueOrderId, { clientOrderId, order }]));
@@ -441,6 +452,7 @@ export class CcxtVenue implements Venue {
     const operation = `createOrder ${request.symbol} ${request.clientOrderId}`;
     let outcomeUnknown = false;
     let lastError: VenueError | null = null;
+    let sends = 0;
     for (let attempt = 1; attempt <= this.policy.maxRetries + 1; attempt += 1) {
       if (lastError !== null) await this.backoff(operation, attempt - 1, lastError);
       if (outcomeUnknown) {
@@ -457,6 +469,8 @@ export class CcxtVenue implements Venue {
         }
         this.log(`${operation}: outcome was unknown; not on the venue, sending again`);
       }
+      sends += 1;
+      this.options.onSubmitAttempt?.(request.clientOrderId, sends);
       const placed = await this.once(operation, () => this.exchange.createOrder(
         request.symbol, type, request.side, request.quantity.toNumber(), request.price?.toNumber(), params,
       ), request.symbol);
