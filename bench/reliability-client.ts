@@ -1,5 +1,13 @@
-import ccxt, { type Exchange, type Order } from 'ccxt';
-import { startEmulator } from '../src/venues/server/emulator.js';
+import type { Clock } from '../src/domain/clock.js';
+import { Decimal } from '../src/domain/decimal.js';
+import type { OrderRequest, OrderStatus } from '../src/domain/order.js';
+import type { Result } from '../src/domain/result.js';
+import { SeededRandom } from '../src/market/synthetic.js';
+import { CcxtVenue } from '../src/venues/ccxt/ccxt-venue.js';
+import type { RetryPolicy, Sleeper } from '../src/venues/ccxt/retry.js';
+import type { VenueError, VenueOrder } from '../src/venues/port.js';
+import type { BinanceOrderStatus } from '../src/venues/server/emulator-store.js';
+import { emulatorBtcUsdt, startEmulator } from '../src/venues/server/emulator.js';
 import { parseFaultSpec } from '../src/venues/server/fault-plan.js';
 import { emulatorBinance } from './emulator-client.js';
 
@@ -7,13 +15,13 @@ import { emulatorBinance } from './emulator-client.js';
 export interface ReliabilitySummary {
   /** Orders intended. */
   readonly orders: number;
-  /** Orders that ended in a terminal state both the client and the emulator agree on. */
+  /** Orders that ended in a terminal state both the adapter and the emulator agree on (status and filled quantity). */
   readonly terminal: number;
   /** Orders the emulator holds beyond one per intended order (a resend that created a second order). */
   readonly duplicates: number;
-  /** Requests repeated after a fault (submits, look-ups, cancels, book reads). */
+  /** Requests the adapter repeated after a fault, plus the run's own look-ups of a submit left unresolved. */
   readonly retries: number;
-  /** The most submit requests sent for one order. */
+  /** The most createOrder requests sent for one order. */
   readonly max_attempts_per_order: number;
 }
 
@@ -29,110 +37,108 @@ export interface ReliabilityOptions {
   readonly concurrency: number;
 }
 
-/** Any request is given up after this many attempts: the run fails instead of looping forever. */
-const MAX_ATTEMPTS = 25;
 const SYMBOL = 'BTC/USDT';
-const TERMINAL = new Set(['closed', 'canceled', 'expired', 'rejected']);
-/** Binance status → ccxt status, to compare the emulator's view with the client's. */
-const CCXT_STATUS: Readonly<Record<string, string>> = {
-  NEW: 'open', PARTIALLY_FILLED: 'open', FILLED: 'closed', CANCELED: 'canceled', EXPIRED: 'expired', REJECTED: 'rejected',
+const QUANTITY = Decimal.of('0.001');
+/** The adapter's retry schedule for the run: the production shape (exponential with jitter), in milliseconds not seconds. */
+const FAST_RETRY: RetryPolicy = { maxRetries: 6, baseDelayMs: 1, maxDelayMs: 8, jitterMs: 2 };
+/** A call the adapter gave up on (its retries spent) is taken up again at most this many times before the run fails. */
+const MAX_ROUNDS = 10;
+/** The most createOrder requests one order can cost: every round's submit spending all of the adapter's attempts. */
+export const MAX_ATTEMPTS_PER_ORDER = MAX_ROUNDS * (FAST_RETRY.maxRetries + 1);
+const ENDED: ReadonlySet<OrderStatus> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED']);
+/** The emulator's Binance status → keel's order status, to compare its view with the adapter's. */
+const KEEL_STATUS: Readonly<Record<BinanceOrderStatus, OrderStatus>> = {
+  NEW: 'ACCEPTED', PARTIALLY_FILLED: 'PARTIALLY_FILLED', FILLED: 'FILLED', CANCELED: 'CANCELED', EXPIRED: 'EXPIRED', REJECTED: 'REJECTED',
 };
 
-function isDuplicate(error: unknown): boolean {
-  return error instanceof ccxt.InvalidOrder && error.message.includes('Duplicate order sent.');
+/** Real waits through Node's timers: the backoff schedule runs as written, only short. */
+const timerSleeper: Sleeper = { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+
+function isUnknownOutcome(error: VenueError): boolean {
+  return error.code === 'NETWORK_TIMEOUT' || error.code === 'EXCHANGE_UNAVAILABLE' || error.code === 'RATE_LIMITED';
 }
 
 /**
- * Drives `orders` orders through the unmodified ccxt binance client into an in-process emulator with seeded faults,
- * with the loop a careful client runs: a request whose outcome is unknown (timeout, dropped connection, 5xx, 429)
- * is never blindly resent — the order is first looked up by client order id, and a resend reuses the same id, so
- * the venue refuses a second copy (-2010 "Duplicate order sent."). Half the orders cross the book as IOC (ending
- * FILLED or EXPIRED), half rest far from it and are canceled (CANCELED). At the end each order's final state as
- * the client saw it is compared with the emulator's own record.
+ * Drives `orders` orders through {@link CcxtVenue} over the unmodified ccxt binance client into an in-process
+ * emulator with seeded faults. The adapter does the careful part: retry with backoff on 429, 5xx and timeouts, and
+ * a look-up by client order id before any resend of a submit whose outcome is unknown. The run only does what an
+ * OMS does when the adapter hands back an unknown outcome after its last retry: looks the order up, and submits the
+ * same client id again only when the venue never saw it. Half the orders cross the book as IOC (ending FILLED or
+ * EXPIRED), half rest far from it and are canceled (CANCELED). At the end each order's final state as the adapter
+ * reports it is compared with the emulator's own record.
  */
 export async function runReliability(options: ReliabilityOptions): Promise<ReliabilitySummary> {
   const faults = parseFaultSpec(options.faults);
   if (!faults.ok) throw new Error(faults.error.message);
+  const clock: Clock = { now: () => Date.now() };
   const started = await startEmulator({
-    time: { now: () => Date.now() }, seed: options.seed, apiKey: 'reliability', apiSecret: 'reliability-secret', faults: faults.value,
+    time: clock, seed: options.seed, apiKey: 'reliability', apiSecret: 'reliability-secret', faults: faults.value,
     holdMs: options.timeoutMs * 4,
   });
   if (!started.ok) throw new Error(started.error.message);
   const emulator = started.value;
+  const spec = emulatorBtcUsdt();
   const client = await emulatorBinance({ rest: emulator.server.restUrl, ws: emulator.server.wsUrl, apiKey: 'reliability', secret: 'reliability-secret' }, { timeout: options.timeoutMs });
-  let retries = 0;
-  let maxAttempts = 0;
-  const finals = new Map<string, Order>();
+  const attempts = new Map<string, number>();
+  const random = new SeededRandom(options.seed);
+  const venue = new CcxtVenue({
+    exchange: client, clock, sleeper: timerSleeper, random: () => random.next(), retry: FAST_RETRY, requestsPerSecond: 100_000, burst: 1000,
+    onSubmitAttempt: (clientOrderId) => attempts.set(clientOrderId, (attempts.get(clientOrderId) ?? 0) + 1),
+  });
+  let resolutions = 0;
 
-  /** Repeats a request after network-class failures (its outcome is then known to be harmless to repeat). */
-  const persist = async <T>(request: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await request();
-      } catch (error) {
-        if (!(error instanceof ccxt.NetworkError) || attempt >= MAX_ATTEMPTS) throw error;
-        retries += 1;
-      }
+  /** Repeats a call the adapter gave up on after its retries (it is safe to repeat: a query or a cancel). */
+  const persist = async <T>(what: string, call: () => Promise<Result<T, VenueError>>): Promise<Result<T, VenueError>> => {
+    for (let round = 1; ; round += 1) {
+      const result = await call();
+      if (result.ok || !isUnknownOutcome(result.error) || round >= MAX_ROUNDS) return result;
+      resolutions += 1;
+      if (round === MAX_ROUNDS - 1) process.stderr.write(`${what}: still ${result.error.code} after ${round} rounds\n`);
     }
   };
-  const lookup = (clientOrderId: string): Promise<Order | null> => persist(async () => {
-    try {
-      return await client.fetchOrder(undefined as unknown as string, SYMBOL, { clientOrderId });
-    } catch (error) {
-      if (error instanceof ccxt.OrderNotFound) return null;
-      throw error;
-    }
-  });
 
+  /** Submits, and resolves an outcome the adapter could not learn: look up, resend under the same id only if absent. */
+  const place = async (request: OrderRequest): Promise<VenueOrder> => {
+    for (let round = 1; round <= MAX_ROUNDS; round += 1) {
+      const submitted = await venue.submit(request);
+      if (submitted.ok) return submitted.value;
+      if (!isUnknownOutcome(submitted.error)) throw new Error(`${request.clientOrderId}: refused: ${submitted.error.code} ${submitted.error.message}`);
+      resolutions += 1;
+      const found = await persist(`order ${request.clientOrderId}`, () => venue.order(request.symbol, request.clientOrderId, request));
+      if (found.ok) return found.value;
+      if (found.error.code !== 'ORDER_NOT_FOUND') throw new Error(`${request.clientOrderId}: unresolved: ${found.error.code} ${found.error.message}`);
+    }
+    throw new Error(`${request.clientOrderId}: no outcome after ${MAX_ROUNDS} submits`);
+  };
+
+  const finals = new Map<string, VenueOrder>();
   try {
-    await persist(() => client.loadMarkets(true));
-    let book = await persist(() => client.fetchOrderBook(SYMBOL, 5));
-    const submit = async (clientOrderId: string, side: 'buy' | 'sell', price: number, timeInForce: 'IOC' | 'GTC'): Promise<Order> => {
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-        maxAttempts = Math.max(maxAttempts, attempt);
-        try {
-          return await client.createOrder(SYMBOL, 'limit', side, 0.001, Number(client.priceToPrecision(SYMBOL, price)), { clientOrderId, timeInForce });
-        } catch (error) {
-          if (!(error instanceof ccxt.NetworkError) && !isDuplicate(error)) throw error;
-          // The outcome is unknown (or the venue already has it): look it up before anything is resent.
-          const found = await lookup(clientOrderId);
-          if (found !== null) return found;
-          retries += 1;
-        }
-      }
-      throw new Error(`${clientOrderId}: no outcome after ${MAX_ATTEMPTS} submits`);
-    };
-    const cancel = async (clientOrderId: string): Promise<void> => {
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-        try {
-          await client.cancelOrder(undefined as unknown as string, SYMBOL, { clientOrderId });
-          return;
-        } catch (error) {
-          if (!(error instanceof ccxt.NetworkError) && !(error instanceof ccxt.OrderNotFound)) throw error;
-          const found = await lookup(clientOrderId);
-          if (found !== null && TERMINAL.has(found.status ?? '')) return;
-          retries += 1;
-        }
-      }
-      throw new Error(`${clientOrderId}: not canceled after ${MAX_ATTEMPTS} attempts`);
-    };
+    const ready = await persist('start', () => venue.start());
+    if (!ready.ok) throw new Error(`the adapter did not start: ${ready.error.code} ${ready.error.message}`);
     let next = 0;
     const worker = async (): Promise<void> => {
       for (;;) {
         const index = next++;
         if (index >= options.orders) return;
-        if (index % 50 === 0) book = await persist(() => client.fetchOrderBook(SYMBOL, 5));
-        const bid = book.bids[0]?.[0] ?? 50_000;
-        const ask = book.asks[0]?.[0] ?? 50_000;
+        const top = emulator.exchange.bookTickers(spec.symbol) as { bidPrice: string; askPrice: string };
+        const bid = Decimal.of(top.bidPrice);
+        const ask = Decimal.of(top.askPrice);
         const side = index % 2 === 0 ? 'buy' : 'sell';
         const crossing = index % 4 < 2;
-        const clientOrderId = `rel-${options.seed}-${index}`;
-        const price = crossing ? (side === 'buy' ? ask * 1.01 : bid * 0.99) : (side === 'buy' ? bid * 0.9 : ask * 1.1);
-        const placed = await submit(clientOrderId, side, price, crossing ? 'IOC' : 'GTC');
-        if (!TERMINAL.has(placed.status ?? '')) await cancel(clientOrderId);
-        const final = await lookup(clientOrderId);
-        if (final === null) throw new Error(`${clientOrderId}: the venue lost an order it acknowledged`);
-        finals.set(clientOrderId, final);
+        const factor = Decimal.of(crossing ? (side === 'buy' ? '1.01' : '0.99') : (side === 'buy' ? '0.9' : '1.1'));
+        const price = (side === 'buy' ? (crossing ? ask : bid) : (crossing ? bid : ask)).mul(factor).nearestSteps(spec.tickSize).below;
+        const request: OrderRequest = {
+          clientOrderId: `rel-${options.seed}-${index}`, symbol: SYMBOL, side, type: 'LIMIT', timeInForce: crossing ? 'IOC' : 'GTC',
+          quantity: QUANTITY, price, stopPrice: null, postOnly: false, reduceOnly: false, expireAt: null,
+        };
+        const placed = await place(request);
+        if (!ENDED.has(placed.status)) {
+          const canceled = await persist(`cancel ${request.clientOrderId}`, () => venue.cancel(SYMBOL, request.clientOrderId));
+          if (!canceled.ok) throw new Error(`${request.clientOrderId}: not canceled: ${canceled.error.code} ${canceled.error.message}`);
+        }
+        const final = await persist(`order ${request.clientOrderId}`, () => venue.order(SYMBOL, request.clientOrderId, request));
+        if (!final.ok) throw new Error(`${request.clientOrderId}: the venue lost an order it acknowledged: ${final.error.code}`);
+        finals.set(request.clientOrderId, final.value);
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, () => worker()));
@@ -140,17 +146,17 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
     const venueById = new Map(onVenue.map((order) => [order.clientOrderId, order]));
     let terminal = 0;
     for (const [clientOrderId, order] of finals) {
-      const venue = venueById.get(clientOrderId);
-      const agree = venue !== undefined && CCXT_STATUS[venue.status] === order.status && Number(venue.executedQty) === order.filled;
-      if (agree && TERMINAL.has(order.status ?? '')) terminal += 1;
+      const held = venueById.get(clientOrderId);
+      const agree = held !== undefined && KEEL_STATUS[held.status] === order.status && Decimal.of(held.executedQty).eq(order.filledQuantity);
+      if (agree && ENDED.has(order.status)) terminal += 1;
     }
-    return { orders: options.orders, terminal, duplicates: Math.max(0, onVenue.length - finals.size), retries, max_attempts_per_order: maxAttempts };
+    return {
+      orders: options.orders, terminal, duplicates: Math.max(0, onVenue.length - finals.size),
+      retries: venue.stats().retries + resolutions, max_attempts_per_order: Math.max(0, ...attempts.values()),
+    };
   } finally {
-    await closeClient(client);
+    venue.close();
+    await client.close();
     await emulator.close();
   }
-}
-
-async function closeClient(client: Exchange): Promise<void> {
-  await client.close();
 }

@@ -1,8 +1,9 @@
 import { runReliability } from './reliability-client.js';
 
 /**
- * `npm run reliability`: 10,000 orders through the unmodified ccxt binance client into keel's emulator with 10%
- * injected faults (429, 5xx, timeouts, dropped acknowledgements); prints progress to stderr and, as its last line
+ * `npm run reliability`: 10,000 orders through keel's CCXT adapter (CcxtVenue: retry with backoff, look-up by client
+ * order id before any resend) over the unmodified ccxt binance client into keel's emulator with 10%
+ * injected faults (429, 5xx, timeouts, dropped acknowledgements); prints, as its last line
  * on stdout, `{"orders","terminal","duplicates","retries","max_attempts_per_order"}`. Exits 1 unless every order
  * ended terminal with both sides agreeing and no duplicates.
  */

@@ -1,9 +1,10 @@
 import ccxt, { type Exchange, type MarketInterface as Market, type Order } from 'ccxt';
 import type { KeelConfig } from '../../config/schema.js';
 import type { Clock } from '../../domain/clock.js';
+import { Decimal } from '../../domain/decimal.js';
 import type { FillEvent } from '../../domain/events.js';
 import type { InstrumentSpec } from '../../domain/instrument.js';
-import type { OrderRequest } from '../../domain/order.js';
+import type { OrderRequest, OrderStatus } from '../../domain/order.js';
 import { type Result, err, ok } from '../../domain/result.js';
 import type {
   ExecutionReport, MarketDataEvent, Unsubscribe, Venue, VenueBalance, VenueCapabilities, VenueError, VenueFunding, VenueOrder, VenuePosition,
@@ -42,6 +43,17 @@ export interface CcxtVenueOptions {
   readonly bookDepth?: number;
   /** Receives one line per retry, lookup and reconnect, secrets removed. */
   readonly log?: (line: string) => void;
+  /**
+   * How often, ms, the orders this adapter placed are polled for fills and their end while an execution listener
+   * is registered (fetchMyTrades and fetchOpenOrders, waiting through the injected sleeper, which must really wait).
+   * Unset, nothing polls on its own; {@link CcxtVenue.pollExecutions} still reports on demand.
+   */
+  readonly executionPollMs?: number;
+  /**
+   * Called before each createOrder request a submit sends, with the order's client id and the attempt number within
+   * that submit (1 for the first): for metrics and the reliability run's attempts-per-order bound.
+   */
+  readonly onSubmitAttempt?: (clientOrderId: string, attempt: number) => void;
 }
 
 /** What the start-up probe found. */
@@ -63,6 +75,28 @@ export interface CcxtVenueStats {
   /** Look-ups by client order id made to resolve a submit whose outcome was unknown. */
   readonly unknownOutcomeLookups: number;
 }
+
+/**
+ * An order this adapter placed and still reports on: the trades already reported as fills (by trade id) and whether
+ * its end (canceled, expired) was reported.
+ */
+interface WatchedOrder {
+  readonly request: OrderRequest;
+  readonly venueOrderId: string;
+  /** The venue's time of the order, epoch ms: trades are fetched from here on. */
+  readonly sinceTs: number;
+  readonly reportedTrades: Set<string>;
+  reportedQuantity: Decimal;
+  endReported: boolean;
+}
+
+/**
+ * How far before a watched order's time its trades are fetched, ms: an order found by a look-up carries its last
+ * update time, which can be later than its first fills.
+ */
+const TRADE_LOOKBACK_MS = 60_000;
+
+const ENDED: ReadonlySet<OrderStatus> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED']);
 
 const REQUIRED = ['createOrder', 'cancelOrder', 'fetchBalance', 'fetchOpenOrders', 'fetchMyTrades'] as const;
 const OPTIONAL = ['fetchTime', 'fetchOrder', 'fetchClosedOrders', 'fetchPositions', 'fetchFundingHistory', 'fetchTradingFee', 'fetchTradingFees', 'watchOrderBook', 'watchTrades'] as const;
@@ -99,6 +133,9 @@ export class CcxtVenue implements Venue {
   private readonly log: (line: string) => void;
   private readonly executionListeners = new Set<(report: ExecutionReport) => void>();
   private readonly venueOrderIds = new Map<string, string>();
+  private readonly watched = new Map<string, WatchedOrder>();
+  private polling = false;
+  private closed = false;
   private specs: Map<string, InstrumentSpec> | null = null;
   private requests = 0;
   private retries = 0;
@@ -285,11 +322,108 @@ export class CcxtVenue implements Venue {
   private accepted(order: VenueOrder): Result<VenueOrder, VenueError> {
     this.remember(order);
     this.emit({ type: 'accepted', ts: this.clock.now(), clientOrderId: order.clientOrderId, venueOrderId: order.venueOrderId });
+    if (this.executionListeners.size > 0 && !this.watched.has(order.clientOrderId)) {
+      this.watched.set(order.clientOrderId, {
+        request: order.request, venueOrderId: order.venueOrderId, sinceTs: order.updatedTs, reportedTrades: new Set(), reportedQuantity: Decimal.ZERO, endReported: false,
+      });
+      this.startPolling();
+    }
     return ok(order);
   }
 
+  /** Starts the poll loop when polling is configured, someone listens, and it is not already running. */
+  private startPolling(): void {
+    const intervalMs = this.options.executionPollMs;
+    if (intervalMs === undefined || this.polling || this.closed) return;
+    this.polling = true;
+    void (async () => {
+      while (!this.closed && this.watched.size > 0 && this.executionListeners.size > 0) {
+        await this.sleeper.sleep(intervalMs);
+        if (this.closed) break;
+        const polled = await this.pollExecutions();
+        if (!polled.ok) this.log(`execution poll: ${polled.error.code}: ${polled.error.message}`);
+      }
+      this.polling = false;
+    })();
+  }
+
+  /** Emits a fill for each trade of a watched order on `symbol` not reported yet; returns how many it emitted. */
+  private async reportFills(symbol: string, orders: readonly [string, WatchedOrder][]): Promise<Result<number, VenueError>> {
+    const since = Math.min(...orders.map(([, order]) => order.sinceTs)) - TRADE_LOOKBACK_MS;
+    const trades = await this.call(`fetchMyTrades ${symbol} (executions)`, () => this.exchange.fetchMyTrades(symbol, since > 0 ? since : undefined), symbol);
+    if (!trades.ok) return trades;
+    const byVenueId = new Map(orders.map(([clientOrderId, order]) => [order.venueOrderId, { clientOrderId, order }]));
+    let emitted = 0;
+    for (const trade of trades.value) {
+      const owner = byVenueId.get(trade.order ?? '');
+      if (owner === undefined) continue;
+      const parsed = parseFill(trade);
+      if (!parsed.ok) return err(payloadToVenue(parsed.error));
+      const key = parsed.value.tradeId ?? `${parsed.value.ts}:${parsed.value.price}:${parsed.value.quantity}`;
+      if (owner.order.reportedTrades.has(key)) continue;
+      owner.order.reportedTrades.add(key);
+      owner.order.reportedQuantity = owner.order.reportedQuantity.add(parsed.value.quantity);
+      this.emit({ type: 'fill', ts: parsed.value.ts, clientOrderId: owner.clientOrderId, fill: parsed.value });
+      emitted += 1;
+    }
+    return ok(emitted);
+  }
+
+  /** Reports an order's end once (canceled or expired; filled and rejected need no report of their own). */
+  private reportEnd(clientOrderId: string, status: OrderStatus): void {
+    const watched = this.watched.get(clientOrderId);
+    if (watched?.endReported === true) return;
+    if (watched !== undefined) watched.endReported = true;
+    if (status === 'CANCELED') this.emit({ type: 'canceled', ts: this.clock.now(), clientOrderId });
+    else if (status === 'EXPIRED') this.emit({ type: 'expired', ts: this.clock.now(), clientOrderId });
+  }
+
+  /**
+   * Reports what happened to the orders this adapter placed since the last poll: a `fill` for each new trade (from
+   * fetchMyTrades, once per trade id), then `canceled` or `expired` for an order that left the open list that way.
+   * An order stops being watched once it has ended and all its filled quantity was reported. Orders are watched only
+   * while an execution listener is registered. Returns the number of reports emitted.
+   */
+  async pollExecutions(): Promise<Result<number, VenueError>> {
+    const bySymbol = new Map<string, [string, WatchedOrder][]>();
+    for (const entry of this.watched) {
+      const list = bySymbol.get(entry[1].request.symbol) ?? [];
+      list.push(entry);
+      bySymbol.set(entry[1].request.symbol, list);
+    }
+    let emitted = 0;
+    for (const [symbol, orders] of bySymbol) {
+      const fills = await this.reportFills(symbol, orders);
+      if (!fills.ok) return fills;
+      emitted += fills.value;
+      const open = await this.call(`fetchOpenOrders ${symbol} (executions)`, () => this.exchange.fetchOpenOrders(symbol), symbol);
+      if (!open.ok) return open;
+      const stillOpen = new Set(open.value.map((order) => order.id));
+      for (const [clientOrderId, watched] of orders) {
+        if (stillOpen.has(watched.venueOrderId)) continue;
+        const final = await this.order(symbol, clientOrderId, watched.request);
+        if (!final.ok) return final;
+        if (!ENDED.has(final.value.status)) continue;
+        if (!watched.endReported) {
+          this.reportEnd(clientOrderId, final.value.status);
+          if (final.value.status === 'CANCELED' || final.value.status === 'EXPIRED') emitted += 1;
+        }
+        // Trades can lag the order's status: keep watching until every filled lot was reported.
+        if (watched.reportedQuantity.gte(final.value.filledQuantity)) this.watched.delete(clientOrderId);
+      }
+    }
+    return ok(emitted);
+  }
+
+  /** Stops the execution poll loop; the ccxt exchange itself is the caller's to close. */
+  close(): void {
+    this.closed = true;
+    this.watched.clear();
+  }
+
   private rejected(request: OrderRequest, error: VenueError): Result<VenueOrder, VenueError> {
-    if (error.code !== 'NETWORK_TIMEOUT' && error.code !== 'EXCHANGE_UNAVAILABLE') {
+    // A duplicate refuses the copy, not the order already holding the client id: nothing is reported about that one.
+    if (error.code !== 'NETWORK_TIMEOUT' && error.code !== 'EXCHANGE_UNAVAILABLE' && error.code !== 'DUPLICATE_ORDER') {
       this.emit({ type: 'rejected', ts: this.clock.now(), clientOrderId: request.clientOrderId, error });
     }
     return err(error);
@@ -318,6 +452,7 @@ export class CcxtVenue implements Venue {
     const operation = `createOrder ${request.symbol} ${request.clientOrderId}`;
     let outcomeUnknown = false;
     let lastError: VenueError | null = null;
+    let sends = 0;
     for (let attempt = 1; attempt <= this.policy.maxRetries + 1; attempt += 1) {
       if (lastError !== null) await this.backoff(operation, attempt - 1, lastError);
       if (outcomeUnknown) {
@@ -334,6 +469,8 @@ export class CcxtVenue implements Venue {
         }
         this.log(`${operation}: outcome was unknown; not on the venue, sending again`);
       }
+      sends += 1;
+      this.options.onSubmitAttempt?.(request.clientOrderId, sends);
       const placed = await this.once(operation, () => this.exchange.createOrder(
         request.symbol, type, request.side, request.quantity.toNumber(), request.price?.toNumber(), params,
       ), request.symbol);
@@ -342,7 +479,8 @@ export class CcxtVenue implements Venue {
         if (!parsed.ok) return err(payloadToVenue(parsed.error));
         return this.accepted(parsed.value);
       }
-      const error = placed.error;
+      let error = placed.error;
+      if (error.code === 'INVALID_ORDER' && this.dialect.duplicateAsInvalidOrder) error = await this.duplicateOrInvalid(request, error);
       if (error.code === 'DUPLICATE_ORDER' && outcomeUnknown) {
         const found = await this.order(request.symbol, request.clientOrderId, request);
         if (found.ok) return this.accepted(found.value);
@@ -353,6 +491,16 @@ export class CcxtVenue implements Venue {
       lastError = error;
     }
     return this.rejected(request, lastError ?? venueError('BROKERAGE_ERROR', `${operation}: no attempt made`));
+  }
+
+  /**
+   * Resolves an InvalidOrder refusal on a venue that refuses a reused client id that way: when an order already holds
+   * the client id the refusal is DUPLICATE_ORDER, otherwise (or when the look-up fails) it stays as it was.
+   */
+  private async duplicateOrInvalid(request: OrderRequest, error: VenueError): Promise<VenueError> {
+    const holder = await this.order(request.symbol, request.clientOrderId);
+    if (!holder.ok) return error;
+    return venueError('DUPLICATE_ORDER', `${request.symbol} ${request.clientOrderId}: the venue already holds order ${holder.value.venueOrderId} under this client order id (${error.message})`);
   }
 
   private parseOrders(orders: readonly Order[], sent: OrderRequest | null): Result<VenueOrder[], VenueError> {
@@ -424,18 +572,32 @@ export class CcxtVenue implements Venue {
       if (result.ok) {
         const parsed = parseOrder(result.value, null, this.clock.now());
         const final = parsed.ok && parsed.value.status === 'CANCELED' ? ok(parsed.value) : await this.order(symbol, clientOrderId);
-        if (final.ok && final.value.status === 'CANCELED') this.emit({ type: 'canceled', ts: this.clock.now(), clientOrderId });
+        if (final.ok && final.value.status === 'CANCELED') await this.reportCanceled(symbol, final.value);
         return final;
       }
-      if (result.error.code === 'ORDER_NOT_FOUND' && timedOut) {
+      if (result.error.code === 'ORDER_NOT_FOUND') {
+        // The venue no longer cancels it (Binance: -2011 for a filled order) or an earlier, timed-out attempt already
+        // did: an order that has ended answers with its final state; one the venue never saw stays ORDER_NOT_FOUND.
         const found = await this.order(symbol, clientOrderId);
-        if (found.ok && found.value.status === 'CANCELED') return found;
-        return found.ok ? err(result.error) : found;
+        if (!found.ok) return found.error.code === 'ORDER_NOT_FOUND' ? result : found;
+        if (!ENDED.has(found.value.status)) return err(result.error);
+        if (found.value.status === 'CANCELED' && timedOut) await this.reportCanceled(symbol, found.value);
+        return found;
       }
       if (result.error.code === 'NETWORK_TIMEOUT' || result.error.code === 'EXCHANGE_UNAVAILABLE') timedOut = true;
       if (!isRetryable(result.error) || attempt > this.policy.maxRetries) return result;
       await this.backoff(operation, attempt, result.error);
     }
+  }
+
+  /** Reports a cancel, after any fill of the order not reported yet, so a listener never sees a fill after the end. */
+  private async reportCanceled(symbol: string, order: VenueOrder): Promise<void> {
+    const watched = this.watched.get(order.clientOrderId);
+    if (watched !== undefined && watched.reportedQuantity.lt(order.filledQuantity)) {
+      const fills = await this.reportFills(symbol, [[order.clientOrderId, watched]]);
+      if (!fills.ok) this.log(`cancelOrder ${symbol} ${order.clientOrderId}: fills not reported yet: ${fills.error.code}`);
+    }
+    this.reportEnd(order.clientOrderId, 'CANCELED');
   }
 
   async openOrders(symbol?: string): Promise<Result<readonly VenueOrder[], VenueError>> {
@@ -539,6 +701,8 @@ export interface CcxtVenueDependencies {
   readonly log?: (line: string) => void;
   /** Extra ccxt constructor options (URL overrides for keel's emulator, `options`); never credentials. */
   readonly exchangeOptions?: Record<string, unknown>;
+  /** How often, ms, placed orders are polled for fills while someone listens (see {@link CcxtVenueOptions.executionPollMs}). */
+  readonly executionPollMs?: number;
 }
 
 /**
@@ -579,5 +743,6 @@ export function createCcxtVenue(config: KeelConfig, deps: CcxtVenueDependencies)
     clockSkew: { maxSkewMs: config.venue.clock_skew_max_ms },
     sandbox: config.venue.sandbox,
     ...(deps.log !== undefined && { log: deps.log }),
+    ...(deps.executionPollMs !== undefined && { executionPollMs: deps.executionPollMs }),
   }));
 }

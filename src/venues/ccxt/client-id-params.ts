@@ -10,25 +10,32 @@ export interface ClientIdDialect {
   readonly query: ((clientOrderId: string) => Record<string, string>) | null;
   /** `cancelOrder(undefined, symbol, params)` params cancelling by client id, or null when the venue cannot. */
   readonly cancel: ((clientOrderId: string) => Record<string, string>) | null;
+  /**
+   * True when the venue refuses a reused client order id with its generic order rejection (Binance: -2010
+   * "Duplicate order sent.", which ccxt raises as InvalidOrder, not DuplicateOrderId). An InvalidOrder answer to a
+   * submit is then resolved by looking the client id up: an order already holding it makes the refusal a duplicate.
+   */
+  readonly duplicateAsInvalidOrder: boolean;
 }
 
 const BINANCE: ClientIdDialect = {
   submit: (id) => ({ newClientOrderId: id }),
   query: (id) => ({ origClientOrderId: id }),
   cancel: (id) => ({ origClientOrderId: id }),
+  duplicateAsInvalidOrder: true,
 };
 
 const DIALECTS: Readonly<Record<string, ClientIdDialect>> = {
   binance: BINANCE,
   binanceusdm: BINANCE,
   binancecoinm: BINANCE,
-  coinbase: { submit: (id) => ({ client_order_id: id }), query: null, cancel: null },
-  coinbaseadvanced: { submit: (id) => ({ client_order_id: id }), query: null, cancel: null },
-  kraken: { submit: (id) => ({ clientOrderId: id }), query: null, cancel: (id) => ({ cl_ord_id: id }) },
+  coinbase: { submit: (id) => ({ client_order_id: id }), query: null, cancel: null, duplicateAsInvalidOrder: false },
+  coinbaseadvanced: { submit: (id) => ({ client_order_id: id }), query: null, cancel: null, duplicateAsInvalidOrder: false },
+  kraken: { submit: (id) => ({ clientOrderId: id }), query: null, cancel: (id) => ({ cl_ord_id: id }), duplicateAsInvalidOrder: false },
 };
 
 /** ccxt's unified name, for venues not in the table. */
-const UNIFIED: ClientIdDialect = { submit: (id) => ({ clientOrderId: id }), query: null, cancel: null };
+const UNIFIED: ClientIdDialect = { submit: (id) => ({ clientOrderId: id }), query: null, cancel: null, duplicateAsInvalidOrder: false };
 
 /** Returns the dialect of the ccxt exchange `exchangeId`. */
 export function clientIdDialect(exchangeId: string): ClientIdDialect {

@@ -5,7 +5,7 @@ import type { FillEvent } from '../../src/domain/events.js';
 import type { InstrumentSpec } from '../../src/domain/instrument.js';
 import type { OrderRequest, OrderSide } from '../../src/domain/order.js';
 import type { Result } from '../../src/domain/result.js';
-import type { Venue, VenueBalance, VenueError } from '../../src/venues/port.js';
+import type { ExecutionReport, Venue, VenueBalance, VenueError } from '../../src/venues/port.js';
 
 /**
  * What a venue under test provides to the shared conformance suite. Venue-neutral: a simulator answers from its feed,
@@ -21,6 +21,11 @@ export interface VenueUnderTest {
   restingPrice(side: OrderSide): Promise<Decimal>;
   /** Returns a LIMIT price for `side` that crosses and fills at once (e.g. above the best ask for a buy). */
   crossingPrice(side: OrderSide): Promise<Decimal>;
+  /**
+   * Returns a LIMIT order that takes part of the visible book at once and rests the rest, funded: e.g. a sell at the
+   * best bid for a little more than that level's size. The market must not move until the next {@link advance}.
+   */
+  partialFillOrder(): Promise<{ readonly side: OrderSide; readonly price: Decimal; readonly quantity: Decimal }>;
   /** Lets the market move on (a simulator feeds more events; a live venue waits a moment). */
   advance(): Promise<void>;
   /** Returns a client order id never used before on this venue. */
@@ -29,11 +34,25 @@ export interface VenueUnderTest {
   close?(): Promise<void>;
 }
 
-function limitOrder(under: VenueUnderTest, side: OrderSide, price: Decimal, postOnly = false): OrderRequest {
+function limitOrder(under: VenueUnderTest, side: OrderSide, price: Decimal, postOnly = false, quantity = under.quantity): OrderRequest {
   return {
     clientOrderId: under.newClientOrderId(), symbol: under.symbol, side, type: 'LIMIT', timeInForce: 'GTC',
-    quantity: under.quantity, price, stopPrice: null, postOnly, reduceOnly: false, expireAt: null,
+    quantity, price, stopPrice: null, postOnly, reduceOnly: false, expireAt: null,
   };
+}
+
+/** Lets the venue move on until `done` holds, at most `rounds` times; returns whether it came to hold. */
+async function advanceUntil(under: VenueUnderTest, done: () => boolean, rounds = 100): Promise<boolean> {
+  for (let round = 0; round < rounds && !done(); round += 1) await under.advance();
+  return done();
+}
+
+function reportsFor(reports: readonly ExecutionReport[], clientOrderId: string): ExecutionReport[] {
+  return reports.filter((report) => 'clientOrderId' in report && report.clientOrderId === clientOrderId);
+}
+
+function reportedQuantity(reports: readonly ExecutionReport[]): Decimal {
+  return Decimal.sum(reports.flatMap((report) => (report.type === 'fill' ? [report.fill.quantity] : [])));
 }
 
 function value<T>(result: Result<T, VenueError>, what: string): T {
@@ -113,10 +132,15 @@ export function registerVenueConformance(name: string, make: () => Promise<Venue
     assert.equal(errorCode(await under.venue.order(under.symbol, unknown)), 'ORDER_NOT_FOUND');
   });
 
-  scenario('a reused client id gives DUPLICATE_ORDER', async (under) => {
+  scenario('a reused client id gives DUPLICATE_ORDER and leaves the first order alone', async (under) => {
+    const reports: ExecutionReport[] = [];
+    const stop = under.venue.onExecution((report) => reports.push(report));
     const request = limitOrder(under, 'buy', await under.restingPrice('buy'));
     value(await under.venue.submit(request), 'submit');
     assert.equal(errorCode(await under.venue.submit(request)), 'DUPLICATE_ORDER');
+    assert.equal(value(await under.venue.order(under.symbol, request.clientOrderId), 'order').status, 'ACCEPTED');
+    stop();
+    assert.deepEqual(reportsFor(reports, request.clientOrderId).map((report) => report.type), ['accepted'], 'the refused copy reports nothing about the live order');
   });
 
   scenario('a post-only order that would cross gives POST_ONLY_WOULD_TAKE', async (under) => {
@@ -152,5 +176,69 @@ export function registerVenueConformance(name: string, make: () => Promise<Venue
       // Opening a derivatives position from flat moves settlement cash by the fee only.
       assert.equal(balanceOf(after, spec.settlement).toString(), balanceOf(before, spec.settlement).sub(feeIn(spec.settlement)).toString());
     }
+  });
+
+  scenario('execution reports: accepted and fills adding up to the quantity for a crossing order, canceled for a canceled one', async (under) => {
+    const reports: ExecutionReport[] = [];
+    const stop = under.venue.onExecution((report) => reports.push(report));
+    try {
+      const crossing = limitOrder(under, 'buy', await under.crossingPrice('buy'));
+      value(await under.venue.submit(crossing), 'submit');
+      const filled = await advanceUntil(under, () => reportedQuantity(reportsFor(reports, crossing.clientOrderId)).eq(under.quantity));
+      assert.ok(filled, `fills reported for ${crossing.clientOrderId}: ${reportedQuantity(reportsFor(reports, crossing.clientOrderId))} of ${under.quantity}`);
+      const mine = reportsFor(reports, crossing.clientOrderId);
+      assert.equal(mine[0]?.type, 'accepted');
+      for (const report of mine.slice(1)) {
+        assert.equal(report.type, 'fill');
+        if (report.type === 'fill') {
+          assert.equal(report.fill.symbol, under.symbol);
+          assert.equal(report.fill.side, 'buy');
+          assert.ok(!report.fill.fee.isZero());
+        }
+      }
+      const fillIds = mine.flatMap((report) => (report.type === 'fill' && report.fill.tradeId !== null ? [report.fill.tradeId] : []));
+      assert.equal(new Set(fillIds).size, fillIds.length, 'no fill is reported twice');
+
+      const resting = limitOrder(under, 'sell', await under.restingPrice('sell'));
+      value(await under.venue.submit(resting), 'submit');
+      value(await under.venue.cancel(under.symbol, resting.clientOrderId), 'cancel');
+      const ended = await advanceUntil(under, () => reportsFor(reports, resting.clientOrderId).some((report) => report.type === 'canceled'));
+      assert.ok(ended, 'a canceled report arrives');
+      assert.deepEqual(reportsFor(reports, resting.clientOrderId).map((report) => report.type), ['accepted', 'canceled']);
+    } finally {
+      stop();
+    }
+  });
+
+  scenario('a partial fill leaves the order open with its filled quantity; a cancel keeps the fills', async (under) => {
+    const partial = await under.partialFillOrder();
+    const request = limitOrder(under, partial.side, partial.price, false, partial.quantity);
+    const since = 0;
+    const previousFills = value(await under.venue.fills(under.symbol, since), 'fills').length;
+    value(await under.venue.submit(request), 'submit');
+    const found = value(await under.venue.order(under.symbol, request.clientOrderId), 'order');
+    assert.equal(found.status, 'PARTIALLY_FILLED');
+    assert.ok(found.filledQuantity.isPositive() && found.filledQuantity.lt(request.quantity), `filled ${found.filledQuantity} of ${request.quantity}`);
+    const open = value(await under.venue.openOrders(under.symbol), 'openOrders').find((order) => order.clientOrderId === request.clientOrderId);
+    assert.ok(open !== undefined, 'a partly filled order is still open');
+    assert.equal(open.status, 'PARTIALLY_FILLED');
+    assert.equal(open.filledQuantity.toString(), found.filledQuantity.toString());
+    const canceled = value(await under.venue.cancel(under.symbol, request.clientOrderId), 'cancel');
+    assert.equal(canceled.status, 'CANCELED');
+    assert.equal(canceled.filledQuantity.toString(), found.filledQuantity.toString());
+    assert.ok(!value(await under.venue.openOrders(under.symbol), 'openOrders').some((order) => order.clientOrderId === request.clientOrderId));
+    const fills = value(await under.venue.fills(under.symbol, since), 'fills').slice(previousFills);
+    assert.equal(Decimal.sum(fills.map((fill) => fill.quantity)).toString(), found.filledQuantity.toString());
+  });
+
+  scenario('cancel of a filled order answers with the order FILLED, not canceled', async (under) => {
+    const request = limitOrder(under, 'buy', await under.crossingPrice('buy'));
+    value(await under.venue.submit(request), 'submit');
+    await under.advance();
+    assert.equal(value(await under.venue.order(under.symbol, request.clientOrderId), 'order').status, 'FILLED');
+    const answer = value(await under.venue.cancel(under.symbol, request.clientOrderId), 'cancel');
+    assert.equal(answer.status, 'FILLED');
+    assert.ok(answer.filledQuantity.eq(under.quantity));
+    assert.equal(value(await under.venue.order(under.symbol, request.clientOrderId), 'order').status, 'FILLED');
   });
 }

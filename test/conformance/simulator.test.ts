@@ -1,8 +1,8 @@
-import { Decimal } from '../src/domain/decimal.js';
-import { syntheticMarket } from '../src/market/synthetic.js';
-import { fromSynthetic } from '../src/venues/sim/market-input.js';
-import { SPOT, T0, makeVenue } from './support/sim-venue-setup.js';
-import { registerVenueConformance } from './support/venue-conformance.js';
+import { Decimal } from '../../src/domain/decimal.js';
+import { syntheticMarket } from '../../src/market/synthetic.js';
+import { fromSynthetic } from '../../src/venues/sim/market-input.js';
+import { SPOT, T0, makeVenue } from '../support/sim-venue-setup.js';
+import { registerVenueConformance } from './venue-conformance.js';
 
 let ids = 0;
 
@@ -29,6 +29,16 @@ registerVenueConformance('SimulatedVenue', () => {
     quantity: Decimal.of('0.01'),
     restingPrice: (side) => Promise.resolve(side === 'buy' ? top().bid.sub(offset) : top().ask.add(offset)),
     crossingPrice: (side) => Promise.resolve(side === 'buy' ? top().ask.add(offset) : top().bid.sub(offset)),
+    partialFillOrder: () => {
+      let best: readonly [Decimal, Decimal] | undefined;
+      const stop = venue.subscribeMarketData(SPOT.symbol, (event) => {
+        if (event.type === 'book' && event.snapshot) best = [...event.bids].sort((a, b) => b[0].cmp(a[0]))[0];
+      });
+      stop();
+      if (best === undefined) throw new Error('the simulator published no book snapshot');
+      // A sell at the best bid for more than that level holds: the level is taken, the rest rests as the new best ask.
+      return Promise.resolve({ side: 'sell' as const, price: best[0], quantity: best[1].add(Decimal.of('0.01')) });
+    },
     advance: () => {
       step(5);
       return Promise.resolve();
