@@ -56,7 +56,7 @@ export interface OpenedEventStore {
  * PostgreSQL log, the sequence is still one total order.
  */
 export interface EventStore {
-  readonly driver: 'sqlite' | 'postgres';
+  readonly driver: 'sqlite' | 'postgres' | 'memory';
   /**
    * Appends events in order and resolves, once they are durable (see the driver's guarantee), with the sequence
    * number given to each. Appends from concurrent callers are committed together (group commit). After a write

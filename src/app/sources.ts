@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { InstrumentSpec } from '../domain/instrument.js';
+import type { Result } from '../domain/result.js';
+import { err, ok } from '../domain/result.js';
+import type { InputError } from '../input/input-error.js';
+import { syntheticMarket } from '../market/synthetic.js';
+import { Decimal } from '../domain/decimal.js';
+import { defineInstrument, priceToTicks, sizeToLots } from '../domain/instrument.js';
+import type { MarketDataEvent } from '../venues/port.js';
+import { type SimLevel, type SimMarketInput, fromSynthetic } from '../venues/sim/market-input.js';
+import { ReplayFeed } from '../venues/server/market-feed.js';
+
+/** The bundled capture `keel replay` and `keel run` use when no file is given (relative to the project root). */
+export const BUNDLED_CAPTURE = 'assets/replay/binance_spot_btcusdt_20240808.gz';
+
+/** Returns the absolute path of the bundled capture (this file is compiled to dist/src/app/: the root is three up). */
+export function bundledCapturePath(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..', BUNDLED_CAPTURE);
+}
+
+/**
+ * Where a replay's clock starts: the bundled capture's first event time (2024-08-08T23:54:15.208Z). Any capture is
+ * replayed with its times shifted so that its first event happens here, which keeps runs of one file identical.
+ */
+export const REPLAY_START_TS = 1_723_161_255_208;
+
+/** Where the synthetic market's clock starts when none is given: 2024-08-08T00:00:00Z. */
+export const SYNTHETIC_START_TS = 1_723_075_200_000;
+
+/**
+ * Reads a Binance capture (the `keel book` format, plain or gzipped) into engine input: the depth snapshot and diffs
+ * as book input, `@trade` messages as prints, times shifted to start at {@link REPLAY_START_TS}. A malformed line is
+ * a typed error naming the file, line, field and value.
+ */
+export async function loadCapture(file: string, spec: InstrumentSpec): Promise<Result<SimMarketInput[], InputError>> {
+  const feed = await ReplayFeed.load(file, spec, REPLAY_START_TS);
+  if (!feed.ok) return err(feed.error);
+  return ok(feed.value.takeUntil(Number.POSITIVE_INFINITY));
+}
+
+/** Returns `hours` of the seeded synthetic market for `spec` (spot, around 50,000.00), in time order. */
+export function* syntheticInputs(spec: InstrumentSpec, seed: number, hours: number, startTs = SYNTHETIC_START_TS): Generator<SimMarketInput> {
+  const end = startTs + hours * 3_600_000;
+  for (const event of syntheticMarket({ seed, startTs, perpetual: false })) {
+    if (event.ts > end) return;
+    const input = fromSynthetic(spec.symbol, event);
+    if (input !== null) yield input;
+  }
+}
+
+/** Returns `inputs` again with every time moved by `shiftMs` (a replay played once more, after the first). */
+export function shifted(inputs: readonly SimMarketInput[], shiftMs: number): SimMarketInput[] {
+  return inputs.map((input) => ({ ...input, ts: input.ts + shiftMs }));
+}
+
+function levelsOf(spec: InstrumentSpec, levels: readonly (readonly [Decimal, Decimal])[]): SimLevel[] | null {
+  const out: SimLevel[] = [];
+  for (const [price, size] of levels) {
+    const ticks = priceToTicks(spec, price);
+    const lots = sizeToLots(spec, size);
+    if (!ticks.ok || !lots.ok) return null;
+    out.push([ticks.value, lots.value]);
+  }
+  return out;
+}
+
+/**
+ * Converts a venue's market-data event into engine input (ticks and lots of `spec`); returns null for what the engine
+ * does not trade on (disconnects, funding) or a price off the instrument's increments.
+ */
+export function inputFromVenue(spec: InstrumentSpec, event: MarketDataEvent): SimMarketInput | null {
+  switch (event.type) {
+    case 'book': {
+      const bids = levelsOf(spec, event.bids);
+      const asks = levelsOf(spec, event.asks);
+      if (bids === null || asks === null) return null;
+      return { kind: event.snapshot ? 'book_snapshot' : 'book_delta', ts: event.ts, symbol: spec.symbol, bids, asks };
+    }
+    case 'trade': {
+      const ticks = priceToTicks(spec, event.price);
+      const lots = sizeToLots(spec, event.quantity);
+      if (!ticks.ok || !lots.ok) return null;
+      return { kind: 'trade', ts: event.ts, symbol: spec.symbol, tradeId: event.tradeId, priceTicks: ticks.value, lots: lots.value, takerSide: event.takerSide };
+    }
+    case 'funding_rate':
+    case 'disconnected':
+      return null;
+  }
+}
+
+/**
+ * BTCUSDT spot as the bundled capture quotes it: 0.01 USDT ticks and sizes to 1e-8 BTC (the capture's depth carries
+ * eight decimals), orders from 0.00001 BTC and 5 USDT. The synthetic market fits it too.
+ */
+export function replayBtcUsdt(): InstrumentSpec {
+  const spec = defineInstrument({
+    symbol: 'BTCUSDT', kind: 'spot', base: 'BTC', quote: 'USDT', tickSize: Decimal.of('0.01'), sizeIncrement: Decimal.of('0.00000001'),
+    minSize: Decimal.of('0.00001'), maxSize: Decimal.of('9000'), minNotional: Decimal.of('5'),
+  });
+  if (!spec.ok) throw new Error(`replay instrument: ${spec.error.message}`);
+  return spec.value;
+}
