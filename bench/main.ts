@@ -4,6 +4,7 @@ import { matchingBenchmark } from './matching.bench.js';
 import { bookIngestBenchmark } from './book-ingest.bench.js';
 import { gateBenchmark } from './gate.bench.js';
 import { eventStoreBenchmark } from './event-store.bench.js';
+import { replayBenchmark } from './replay.bench.js';
 
 /** Every benchmark `npm run bench` runs, in order. */
 export const registry = new BenchmarkRegistry()
@@ -11,7 +12,8 @@ export const registry = new BenchmarkRegistry()
   .register(matchingBenchmark)
   .register(bookIngestBenchmark)
   .register(gateBenchmark)
-  .register(eventStoreBenchmark);
+  .register(eventStoreBenchmark)
+  .register(replayBenchmark);
 
 const USAGE = 'usage: node dist/bench/main.js [--json] [NAME]';
 

@@ -6,7 +6,7 @@ import { err, ok, type Result } from '../domain/result.js';
 import { FeeSchedule } from '../fees/schedule.js';
 import type { KillSwitchState } from '../gate/risk-limits.js';
 import type { EventStore } from '../store/event-store.js';
-import { Projections, projectionOptionsFrom } from '../store/projections.js';
+import { type ProjectionOptions, Projections, projectionOptionsFrom } from '../store/projections.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { SimulatedVenue, type StartingBalance } from '../venues/sim/simulated-venue.js';
 import { Engine, type EngineLog, type EngineSetupError, type EngineSummary } from './engine.js';
@@ -18,8 +18,13 @@ import type { EngineStrategy } from './strategy-port.js';
  * currency the account's cash is in), with the config's mark staleness and snapshot schedule.
  */
 export function projectionsFor(config: KeelConfig, spec: InstrumentSpec): Projections {
-  return new Projections(projectionOptionsFrom({ ...config.portfolio, valuation_currency: spec.quote }, (symbol) =>
-    symbol === spec.symbol ? ok(spec) : err({ code: 'INVALID_INSTRUMENT', symbol, field: 'symbol', message: `${symbol} is not traded by this engine` })));
+  return new Projections(projectionSettings(config, spec));
+}
+
+/** Returns the projection settings of an engine trading `spec` alone, valued in its quote currency. */
+export function projectionSettings(config: KeelConfig, spec: InstrumentSpec): ProjectionOptions {
+  return projectionOptionsFrom({ ...config.portfolio, valuation_currency: spec.quote }, (symbol) =>
+    symbol === spec.symbol ? ok(spec) : err({ code: 'INVALID_INSTRUMENT', symbol, field: 'symbol', message: `${symbol} is not traded by this engine` }));
 }
 
 /** What a simulator-backed engine is built from. */

@@ -7,6 +7,7 @@ import { registerGateCommand } from './gate-command.js';
 import { registerMarketCommand } from './market-command.js';
 import { registerVenueCommand } from './venue-command.js';
 import { registerReplayCommand } from './replay-command.js';
+import { registerRunCommand } from './run-command.js';
 
 /** Builds the `keel` command tree. Each command returns its exit code through `setExit`. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerMarketCommand(program, io, setExit);
   registerVenueCommand(program, io, setExit);
   registerReplayCommand(program, io, setExit);
+  registerRunCommand(program, io, setExit);
   return program;
 }
 

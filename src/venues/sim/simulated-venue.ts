@@ -143,6 +143,9 @@ export class SimulatedVenue implements Venue {
   private readonly venueName: string;
 
   private readonly orders = new Map<string, SimOrder>();
+  /** Orders with an expiry not yet known to be finished: the only ones {@link nextDueTime} must look at. */
+  private readonly timedOrders = new Set<SimOrder>();
+  private readonly hasPerpetual: boolean;
   private readonly pendingArrivals: SimOrder[] = [];
   private readonly restingOrders: SimOrder[] = [];
   private readonly pendingStops: SimOrder[] = [];
@@ -180,6 +183,7 @@ export class SimulatedVenue implements Venue {
     this.faults = new FaultInjector(options.faults);
     this.venueName = options.venueName ?? 'sim';
     this.nextFundingTs = (Math.floor(this.clock.now() / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
+    this.hasPerpetual = [...this.symbols.values()].some((state) => isPerpetual(state.spec));
   }
 
   // ---------------------------------------------------------------------------------------------- time and market
@@ -204,9 +208,10 @@ export class SimulatedVenue implements Venue {
     const consider = (t: number | null | undefined): void => {
       if (t !== null && t !== undefined && (next === undefined || t < next)) next = t;
     };
-    if ([...this.symbols.values()].some((state) => isPerpetual(state.spec))) consider(this.nextFundingTs);
-    for (const order of this.orders.values()) {
-      if (order.expireAtMs !== null && order.arrived && !TERMINAL_STATUSES.has(order.state.status)) consider(order.expireAtMs);
+    if (this.hasPerpetual) consider(this.nextFundingTs);
+    for (const order of this.timedOrders) {
+      if (TERMINAL_STATUSES.has(order.state.status)) this.timedOrders.delete(order);
+      else if (order.arrived) consider(order.expireAtMs);
     }
     consider(this.pendingArrivals[0]?.arriveAt);
     consider(this.disconnectedUntil);
@@ -219,7 +224,7 @@ export class SimulatedVenue implements Venue {
       this.payFunding(this.nextFundingTs);
       this.nextFundingTs += FUNDING_INTERVAL_MS;
     }
-    for (const order of [...this.orders.values()]) {
+    for (const order of [...this.timedOrders]) {
       if (order.expireAtMs !== null && order.expireAtMs <= now && order.arrived && !TERMINAL_STATUSES.has(order.state.status)) {
         this.finish(order, { kind: 'expire' }, 'expired');
       }
@@ -247,16 +252,18 @@ export class SimulatedVenue implements Venue {
     switch (input.kind) {
       case 'book_snapshot':
         this.applySnapshot(state, input.bids, input.asks);
-        this.publish(input.symbol, this.bookEvent(state, true, input.bids, input.asks));
+        if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, true, input.bids, input.asks));
+        else state.mdSeq += 1;
         break;
       case 'book_delta':
         for (const [ticks, lots] of input.bids) this.applyLevel(state, 'bid', ticks, lots);
         for (const [ticks, lots] of input.asks) this.applyLevel(state, 'ask', ticks, lots);
-        this.publish(input.symbol, this.bookEvent(state, false, input.bids, input.asks));
+        if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, false, input.bids, input.asks));
+        else state.mdSeq += 1;
         break;
       case 'trade':
         this.applyTrade(state, input.priceTicks, input.lots, input.takerSide);
-        this.publish(input.symbol, {
+        if (this.listened(input.symbol)) this.publish(input.symbol, {
           type: 'trade', ts: this.clock.now(), symbol: input.symbol, tradeId: input.tradeId,
           price: ticksToPrice(state.spec, input.priceTicks), quantity: lotsToSize(state.spec, input.lots), takerSide: input.takerSide,
         });
@@ -272,6 +279,12 @@ export class SimulatedVenue implements Venue {
     if (this.disconnectedUntil === null && this.faults.nextDisconnect()) {
       this.disconnectMarketData('injected fault', this.faults.options.disconnectMs);
     }
+  }
+
+  /** Returns true when someone subscribed to the symbol's market data (events nobody receives are not built). */
+  private listened(symbol: string): boolean {
+    const listeners = this.marketListeners.get(symbol);
+    return listeners !== undefined && listeners.size > 0;
   }
 
   /**
@@ -501,6 +514,7 @@ export class SimulatedVenue implements Venue {
     };
     this.nextOrderSeq += 1;
     this.orders.set(request.clientOrderId, order);
+    if (expireAtMs !== null) this.timedOrders.add(order);
     let outcome: Result<VenueOrder, VenueError>;
     if (this.latencyMs > 0) {
       this.pendingArrivals.push(order);

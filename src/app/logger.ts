@@ -1,0 +1,38 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { SECRET_PATHS } from '../config/schema.js';
+
+/** An engine log: pino writing JSON lines synchronously to a file, flushed on close. */
+export interface EngineLogger {
+  readonly logger: Logger;
+  readonly file: string;
+  /** Flushes what is buffered and closes the file. */
+  close(): void;
+}
+
+/** Keys whose values never reach a log line, at any depth pino redacts (the config's secrets, keys and tokens). */
+export const REDACTED_LOG_PATHS: readonly string[] = [
+  ...SECRET_PATHS,
+  ...SECRET_PATHS.map((p) => `config.${p}`),
+  'apiKey', 'secret', 'api_key', 'api_secret', 'password', '*.apiKey', '*.secret', '*.api_key', '*.api_secret', '*.password',
+];
+
+/**
+ * Opens the engine's structured log: JSON lines via pino to `<dir>/keel.log` (the directory is created when missing),
+ * with the trading mode bound into every line and secrets redacted.
+ */
+export function openEngineLog(dir: string, level: string, mode: string): EngineLogger {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'keel.log');
+  const destination = pino.destination({ dest: file, append: true, sync: true });
+  const logger = pino({ level, base: { mode }, redact: { paths: [...REDACTED_LOG_PATHS], censor: '***' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return {
+    logger,
+    file,
+    close: () => {
+      destination.flushSync();
+      destination.end();
+    },
+  };
+}

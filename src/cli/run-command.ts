@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { resolveMode } from '../app/modes.js';
+import { runSession } from '../app/run-session.js';
+import { formatSummary } from './replay-command.js';
+import { loadCliConfig } from './config-options.js';
+import { type CliIo, ExitCode } from './io.js';
+
+interface RunFlags {
+  readonly config?: string;
+  readonly env?: string;
+  readonly synthetic?: boolean;
+  readonly venueUrl?: string;
+  readonly speed: string;
+  readonly dryRun?: boolean;
+  readonly readOnly?: boolean;
+  readonly confirmLive?: boolean;
+}
+
+async function run(flags: RunFlags, io: CliIo, signal: AbortSignal): Promise<number> {
+  const fail = (message: string): number => {
+    io.err(`keel run: ${message}\n`);
+    return ExitCode.badInput;
+  };
+  const config = loadCliConfig(io, flags.config, flags.env);
+  if (config === undefined) return ExitCode.badInput;
+  const mode = resolveMode(config, {
+    ...(flags.dryRun === true && { trading: 'DRY_RUN' as const }),
+    ...(flags.readOnly === true && { readOnly: true }),
+    ...(flags.confirmLive === true && { confirmLive: true }),
+  });
+  if (!mode.ok) return fail(`${mode.error.code}: ${mode.error.message}`);
+  if (mode.value.trading === 'LIVE') {
+    return fail('LIVE: this build runs the example strategies on the simulator or keel venue serve only; point --venue-url at an emulator, or use PAPER');
+  }
+  const speed = Number(flags.speed);
+  if (!(speed > 0 && speed <= 10_000)) return fail(`--speed must be a number above 0 and at most 10000 (value: ${JSON.stringify(flags.speed)})`);
+  if (flags.synthetic === true && flags.venueUrl !== undefined) return fail('give either --synthetic or --venue-url, not both');
+  const outcome = await runSession({
+    config, mode: mode.value, cwd: io.cwd, synthetic: flags.synthetic === true, speed, out: io.out,
+    tty: process.stdout.isTTY === true, signal, ...(flags.venueUrl !== undefined && { venueUrl: flags.venueUrl }),
+  });
+  if (!outcome.ok) return fail(outcome.error);
+  io.out(`\nkeel run stopped (${outcome.value.resumed ? 'resumed from' : 'new'} store ${outcome.value.storePath}; log ${outcome.value.logFile})\n${formatSummary(outcome.value.summary)}\n`);
+  return ExitCode.ok;
+}
+
+/** Registers `keel run`, the main job. */
+export function registerRunCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('run')
+    .description('the main job: paper-trade the example strategies on the bundled Binance replay (or --synthetic, or keel venue serve with --venue-url) with the SQLite store under ./data, logs under ./logs and a live dashboard; Ctrl-C stops cleanly and the next run resumes')
+    .option('--config <file>', 'config file (defaults, then this file, then KEEL_* environment variables)')
+    .option('--env <environment>', 'environment overlay (sandbox | prod)')
+    .option('--synthetic', 'trade the seeded synthetic market instead of the bundled capture')
+    .option('--venue-url <url>', 'trade keel venue serve at this URL (http://127.0.0.1:PORT) through ccxt instead of the in-process simulator')
+    .option('--speed <x>', 'market time per wall-clock time on the simulator', '10')
+    .option('--dry-run', 'DRY_RUN: decide and record every order, send none')
+    .option('--read-only', 'no order leaves (enforced at the venue port)')
+    .option('--confirm-live', 'confirm LIVE trading (with mode.trading: LIVE and keys)')
+    .action(async (flags: RunFlags) => {
+      const controller = new AbortController();
+      const stop = (): void => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        setExit(await run(flags, io, controller.signal));
+      } finally {
+        process.removeListener('SIGINT', stop);
+        process.removeListener('SIGTERM', stop);
+      }
+    });
+}
