@@ -116,6 +116,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
   let feedLoop: () => Promise<void>;
   let exchange: Exchange | null = null;
   let venueName: string;
+  let beforeStop: () => Promise<void> = () => Promise.resolve();
   let marketName: string;
   const resumedFrom = await lastEventTs(store);
   try {
@@ -210,6 +211,13 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
         while (!options.signal.aborted) await sleep(250, options.signal);
         unsubscribe();
       };
+      beforeStop = async () => {
+        // Cancel what is working, then ask the venue once more so every fill it made is recorded before the summary.
+        for (const parent of engine.workingOrders()) for (const action of parent.cancel(Date.now())) if (action.kind === 'cancel') engine.journal.cancel(action.symbol, action.clientOrderId);
+        await engine.idle();
+        await venueRef.pollExecutions();
+        await engine.idle();
+      };
     }
     const context = (): DashboardContext => ({ environment: config.environment, venue: venueName, market: marketName, uptimeMs: Date.now() - started });
     const statusEvery = options.statusEveryMs ?? (options.tty ? 500 : 5_000);
@@ -225,6 +233,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
     } finally {
       clearInterval(drawer);
     }
+    await beforeStop();
     await engine.stop();
     const summary = engine.summary();
     log.logger.info({ summary }, 'run stopped');
