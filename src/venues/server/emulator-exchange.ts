@@ -506,7 +506,8 @@ export class EmulatorExchange {
       case 'EXCHANGE_UNAVAILABLE':
       case 'NETWORK_TIMEOUT':
       case 'ORDER_NOT_FOUND':
-      case 'READ_ONLY': return BinanceErrors.unknown(error.message);
+      case 'READ_ONLY':
+      case 'CLOCK_SKEW': return BinanceErrors.unknown(error.message);
     }
   }
 
