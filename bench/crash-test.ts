@@ -106,7 +106,7 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
     const last = trader(['--final'], seed * 1000);
     let final: { reconciled?: boolean; discrepancies?: Array<{ resolved: boolean }> } | null = null;
     jsonLines(last, (line) => {
-      if (line.event === 'final') final = line as typeof final;
+      if (line.event === 'final') final = line;
     });
     await exited(last);
     const finalReport = final as { reconciled?: boolean; discrepancies?: Array<{ resolved: boolean }> } | null;
