@@ -6,6 +6,7 @@ import { registerBookCommand } from './book-command.js';
 import { registerGateCommand } from './gate-command.js';
 import { registerMarketCommand } from './market-command.js';
 import { registerVenueCommand } from './venue-command.js';
+import { registerStoreCommands } from './store-commands.js';
 
 /** Builds the `keel` command tree. Each command returns its exit code through `setExit`. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerGateCommand(program, io, setExit);
   registerMarketCommand(program, io, setExit);
   registerVenueCommand(program, io, setExit);
+  registerStoreCommands(program, io, setExit);
   return program;
 }
 
