@@ -45,6 +45,18 @@ const eventArb: fc.Arbitrary<KeelEvent> = fc.oneof(
   fillArb,
   fc.record({ type: fc.constant('funding' as const), ts: tsArb, symbol: idArb, amount: decimalArb, currency: nullable(idArb) }),
   fc.record({ type: fc.constant('mark' as const), ts: tsArb, symbol: idArb, price: decimalArb }),
+  fc.record({
+    type: fc.constant('OrderAdopted' as const), ts: tsArb, venueOrderId: idArb,
+    request: fc.record({
+      clientOrderId: idArb, symbol: idArb, side: fc.constantFrom('buy' as const, 'sell' as const), type: fc.constant('LIMIT' as const),
+      timeInForce: fc.constant('GTC' as const), quantity: decimalArb, price: nullable(decimalArb), stopPrice: fc.constant(null),
+      postOnly: fc.boolean(), reduceOnly: fc.boolean(), expireAt: fc.constant(null),
+    }),
+  }),
+  fc.record({
+    type: fc.constant('ReconciliationDiscrepancy' as const), ts: tsArb, kind: idArb, subject: idArb, expected: nullable(fc.string()),
+    found: nullable(fc.string()), action: fc.string(), resolved: fc.boolean(),
+  }),
 );
 
 /** Returns the event with ordinary prototypes (fast-check's records have none), for a strict deep comparison. */
@@ -80,4 +92,24 @@ test('codec: a bad record is a typed error naming the field and value, never a t
   assert.equal(notJson.ok ? null : notJson.error.message, 'the record is not valid JSON');
   const unknownType = decodeEvent('{"type":"teleport","ts":1}');
   assert.equal(unknownType.ok ? null : unknownType.error.field, 'type');
+});
+
+test('codec: reconciliation events go to their streams and a mistyped field is named', () => {
+  const discrepancy: KeelEvent = {
+    type: 'ReconciliationDiscrepancy', ts: 5, kind: 'MISSED_FILL', subject: 't-9', expected: null, found: 'buy 1 BTC-USD @ 100',
+    action: 'recorded the missed fill', resolved: true,
+  };
+  assert.equal(streamOf(discrepancy), 'reconciliation');
+  assert.equal(encodeEvent(discrepancy), canonicalJson(discrepancy));
+  const adopted: KeelEvent = {
+    type: 'OrderAdopted', ts: 6, venueOrderId: '77', request: {
+      clientOrderId: 'x-1', symbol: 'BTC-USD', side: 'sell', type: 'LIMIT', timeInForce: 'GTC', quantity: Decimal.of('2'), price: Decimal.of('101'),
+      stopPrice: null, postOnly: false, reduceOnly: false, expireAt: null,
+    },
+  };
+  assert.equal(streamOf(adopted), 'order:x-1');
+  const bad = decodeEvent(encodeEvent(discrepancy).replace('"resolved":true', '"resolved":"yes"'));
+  assert.ok(!bad.ok);
+  assert.equal(bad.error.field, 'resolved');
+  assert.equal(bad.error.value, '"yes"');
 });

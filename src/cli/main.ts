@@ -8,6 +8,7 @@ import { registerMarketCommand } from './market-command.js';
 import { registerVenueCommand } from './venue-command.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerRunCommand } from './run-command.js';
+import { registerStoreCommands } from './store-commands.js';
 
 /** Builds the `keel` command tree. Each command returns its exit code through `setExit`. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerVenueCommand(program, io, setExit);
   registerReplayCommand(program, io, setExit);
   registerRunCommand(program, io, setExit);
+  registerStoreCommands(program, io, setExit);
   return program;
 }
 

@@ -338,8 +338,39 @@ export const configSchema = z.strictObject({
       default_order_type: z.enum(['limit', 'limit_post_only', 'market']).default('limit_post_only'),
       /** Distance of a limit price from mid, bps: below mid to buy, above mid to sell. */
       limit_offset_bps: bps.default(5),
-      /** Seconds after which an unfilled limit order is canceled. */
+      /** Seconds after which an unfilled limit order is canceled, and repriced or not per `limit_timeout_policy`. */
       limit_timeout_seconds: z.number().positive().default(30),
+      /**
+       * What happens to a post-only child still unfilled after `limit_timeout_seconds`: `reprice` cancels it and sends
+       * its unfilled quantity again at a fresh price from the mid; `cancel` cancels it and leaves that quantity unfilled.
+       */
+      limit_timeout_policy: z.enum(['reprice', 'cancel']).default('reprice'),
+      /**
+       * What an execution algorithm does when the gate denies one of its child orders: `retry` tries the same quantity
+       * again on the next tick, `skip` drops that quantity (the parent ends with it unfilled), `stop` stops the parent.
+       */
+      child_denied_policy: z.enum(['retry', 'skip', 'stop']).default('retry'),
+      /** TWAP: the parent is released in `slices` equal slices (remainder in the last) spread evenly over `duration_seconds`. */
+      twap: z
+        .strictObject({
+          duration_seconds: z.number().positive().default(300),
+          slices: z.number().int().positive().max(10_000).default(10),
+        })
+        .prefault({}),
+      /**
+       * VWAP: `slices` slices over `duration_seconds`, each sized by the traded volume of the same slot of the period
+       * just before the parent started (even slices when nothing traded).
+       */
+      vwap: z
+        .strictObject({
+          duration_seconds: z.number().positive().default(300),
+          slices: z.number().int().positive().max(10_000).default(10),
+        })
+        .prefault({}),
+      /** Iceberg: the visible child is this fraction of the parent, rounded down to the size increment (one lot at least). */
+      iceberg_display_fraction: z.number().positive().max(1).default(0.1),
+      /** Liquidity slicing: seconds at least between two slices, so the book refills. */
+      slice_interval_seconds: z.number().nonnegative().default(5),
       /** Times a submission is retried after a retryable venue error (429, 5xx, timeout). */
       max_order_retries: z.number().int().nonnegative().default(3),
       /** Exponential backoff between retries: base × 2^attempt, capped, plus random jitter. */

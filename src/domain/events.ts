@@ -72,3 +72,36 @@ export function triggerOf(event: OrderEvent): OrderTrigger | null {
       return { kind: 'expire' };
   }
 }
+
+/**
+ * What reconciliation found different between keel's log and the venue, and what it did about it. `expected` is
+ * keel's view and `found` the venue's (exact decimal strings or order statuses), null where one side has nothing.
+ * `resolved` says whether the action made the two agree; an unresolved discrepancy keeps trading blocked.
+ */
+export interface ReconciliationDiscrepancy {
+  readonly type: 'ReconciliationDiscrepancy';
+  readonly ts: number;
+  /** Stable code: UNKNOWN_VENUE_ORDER, MISSED_FILL, ORDER_CLOSED_ON_VENUE, ORDER_UNKNOWN_TO_VENUE, OVERFILL, … */
+  readonly kind: string;
+  /** What it is about: a client order id, a trade id, a currency or a symbol. */
+  readonly subject: string;
+  readonly expected: string | null;
+  readonly found: string | null;
+  /** What keel did: "adopted the order", "recorded the missed fill", "marked the order canceled", "trading blocked". */
+  readonly action: string;
+  readonly resolved: boolean;
+}
+
+/**
+ * An order keel did not place (or whose submission the log never recorded) that the venue holds under a client order
+ * id: reconciliation adopts it, so that its fills are booked and it can be canceled. It creates the order, accepted.
+ */
+export interface OrderAdopted {
+  readonly type: 'OrderAdopted';
+  readonly ts: number;
+  readonly request: OrderRequest;
+  readonly venueOrderId: string;
+}
+
+/** Facts recorded by reconciliation with a venue. */
+export type ReconciliationEvent = ReconciliationDiscrepancy | OrderAdopted;

@@ -1,10 +1,10 @@
 import { Decimal } from '../domain/decimal.js';
-import type { AccountEvent, FillEvent, OrderEvent } from '../domain/events.js';
+import type { AccountEvent, FillEvent, OrderEvent, ReconciliationEvent } from '../domain/events.js';
 import type { Liquidity, OrderRequest, OrderSide, OrderType, TimeInForce } from '../domain/order.js';
 import { type Result, err, ok } from '../domain/result.js';
 
-/** Every fact the event log records: what happened to an order, and what the account booked. */
-export type KeelEvent = OrderEvent | AccountEvent;
+/** Every fact the event log records: what happened to an order, what the account booked, what reconciliation found. */
+export type KeelEvent = OrderEvent | AccountEvent | ReconciliationEvent;
 
 /** Why a stored record could not be turned back into an event. */
 export interface EventDecodeError {
@@ -18,6 +18,9 @@ export interface EventDecodeError {
 /** The stream every account event belongs to. */
 export const ACCOUNT_STREAM = 'account';
 
+/** The stream of reconciliation discrepancies. */
+export const RECONCILIATION_STREAM = 'reconciliation';
+
 /** Returns the stream of an order's events: `order:<client order id>`. */
 export function orderStream(clientOrderId: string): string {
   return `order:${clientOrderId}`;
@@ -26,12 +29,15 @@ export function orderStream(clientOrderId: string): string {
 /**
  * Returns the stream an event belongs to: `order:<client order id>` for order events, so that one order's history
  * is read back by one key, and {@link ACCOUNT_STREAM} for deposits, withdrawals, fills booked outside an order,
- * funding and marks.
+ * funding and marks, and {@link RECONCILIATION_STREAM} for discrepancies.
  */
 export function streamOf(event: KeelEvent): string {
   switch (event.type) {
     case 'OrderSubmitted':
+    case 'OrderAdopted':
       return orderStream(event.request.clientOrderId);
+    case 'ReconciliationDiscrepancy':
+      return RECONCILIATION_STREAM;
     case 'OrderDenied':
     case 'OrderAccepted':
     case 'OrderRejected':
@@ -117,6 +123,11 @@ export function encodeEvent(event: KeelEvent): string {
       return head(`"amount":${dec(event.amount)},"currency":${strOrNull(event.currency)},"symbol":${str(event.symbol)},`);
     case 'mark':
       return head(`"price":${dec(event.price)},"symbol":${str(event.symbol)},`);
+    case 'OrderAdopted':
+      return `{"request":${requestJson(event.request)},"ts":${str(event.ts)},"type":"OrderAdopted","venueOrderId":${str(event.venueOrderId)}}`;
+    case 'ReconciliationDiscrepancy':
+      return `{"action":${str(event.action)},"expected":${strOrNull(event.expected)},"found":${strOrNull(event.found)},"kind":${str(event.kind)},`
+        + `"resolved":${str(event.resolved)},"subject":${str(event.subject)},"ts":${str(event.ts)},"type":"ReconciliationDiscrepancy"}`;
   }
 }
 
@@ -226,6 +237,7 @@ function readRequest(r: FieldReader): OrderRequest {
 const EVENT_TYPES = [
   'OrderSubmitted', 'OrderDenied', 'OrderAccepted', 'OrderRejected', 'OrderFilled', 'OrderCancelRequested',
   'OrderCancelRejected', 'OrderCanceled', 'OrderExpired', 'deposit', 'withdrawal', 'fill', 'funding', 'mark',
+  'OrderAdopted', 'ReconciliationDiscrepancy',
 ] as const satisfies readonly KeelEvent['type'][];
 
 function readEvent(r: FieldReader): KeelEvent {
@@ -256,6 +268,13 @@ function readEvent(r: FieldReader): KeelEvent {
       return { type, ts, symbol: r.string('symbol'), amount: r.decimal('amount'), currency: r.nullableString('currency') };
     case 'mark':
       return { type, ts, symbol: r.string('symbol'), price: r.decimal('price') };
+    case 'OrderAdopted':
+      return { type, ts, request: readRequest(r.object('request')), venueOrderId: r.string('venueOrderId') };
+    case 'ReconciliationDiscrepancy':
+      return {
+        type, ts, kind: r.string('kind'), subject: r.string('subject'), expected: r.nullableString('expected'),
+        found: r.nullableString('found'), action: r.string('action'), resolved: r.boolean('resolved'),
+      };
   }
 }
 

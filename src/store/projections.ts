@@ -1,5 +1,5 @@
 import { Decimal } from '../domain/decimal.js';
-import type { FillEvent } from '../domain/events.js';
+import type { FillEvent, ReconciliationDiscrepancy } from '../domain/events.js';
 import { type OrderRequest, type OrderState, newOrderState, transitionOrder } from '../domain/order.js';
 import { triggerOf } from '../domain/events.js';
 import { type Result, ok } from '../domain/result.js';
@@ -76,6 +76,10 @@ export class Projections {
   /** Every snapshot's equity, oldest first (kept beyond the snapshot retention: one point per interval). */
   readonly equityCurve: EquityPoint[] = [];
   readonly anomalies: ProjectionAnomaly[] = [];
+  /** Every discrepancy reconciliation recorded, oldest first, with its sequence. */
+  readonly discrepancies: (ReconciliationDiscrepancy & { readonly seq: number })[] = [];
+  /** Time of the latest fill recorded (epoch ms), 0 before any: where a look for missed fills starts. */
+  lastFillTs = 0;
   /** Sequence of the last event applied (0 before any). */
   lastSeq = 0;
   private nextSnapshotAt: number | null = null;
@@ -118,6 +122,20 @@ export class Projections {
         this.orders.set(id, { request: event.request, state: newOrderState(event.request.quantity), venueOrderId: null, refusal: null, lastSeq: seq });
         return;
       }
+      case 'OrderAdopted': {
+        const id = event.request.clientOrderId;
+        if (this.orders.has(id)) {
+          this.anomaly(seq, 'DUPLICATE_ORDER', `order ${id} was already known; it cannot be adopted`);
+          return;
+        }
+        const accepted = transitionOrder(newOrderState(event.request.quantity), { kind: 'accept' });
+        if (!accepted.ok) throw new Error(`the transition table refuses to accept a new order: ${accepted.error.message}`);
+        this.orders.set(id, { request: event.request, state: accepted.value, venueOrderId: event.venueOrderId, refusal: null, lastSeq: seq });
+        return;
+      }
+      case 'ReconciliationDiscrepancy':
+        this.discrepancies.push({ ...event, seq });
+        return;
       case 'OrderFilled': {
         if (!this.recordFill(seq, event.clientOrderId, event.fill)) return;
         this.transition(seq, event.clientOrderId, event);
@@ -157,6 +175,7 @@ export class Projections {
       return false;
     }
     this.fills.set(key, { seq, clientOrderId, fill });
+    if (fill.ts > this.lastFillTs) this.lastFillTs = fill.ts;
     return true;
   }
 
@@ -217,6 +236,7 @@ export class Projections {
       snapshots: this.snapshots.map((snapshot) => snapshotToJson(snapshot)),
       equityCurve: this.equityCurve.map((point) => ({ ts: point.ts, equity: point.equity.toString() })),
       anomalies: this.anomalies,
+      discrepancies: this.discrepancies,
     };
   }
 }

@@ -128,6 +128,12 @@ export interface Venue {
   /** Our fills since `sinceTs` (epoch ms), oldest first. */
   fills(symbol: string, sinceTs: number): Promise<Result<readonly FillEvent[], VenueError>>;
   funding(symbol: string, sinceTs: number): Promise<Result<readonly VenueFunding[], VenueError>>;
+  /**
+   * The fills of one order, by keel's client order id, oldest first; `ORDER_NOT_FOUND` when the venue never saw it.
+   * Optional: recovery uses it to book the fills an order made while keel was down against that order; a venue
+   * without it has its missed fills booked to the account instead.
+   */
+  orderFills?(symbol: string, clientOrderId: string): Promise<Result<readonly FillEvent[], VenueError>>;
   /** Receives our execution reports until unsubscribed. */
   onExecution(listener: (report: ExecutionReport) => void): Unsubscribe;
   /** Receives market data for a symbol until unsubscribed. */

@@ -624,6 +624,28 @@ export class CcxtVenue implements Venue {
     return ok(out.sort((a, b) => a.ts - b.ts));
   }
 
+  /**
+   * Returns the fills of one order: the order is found by client order id ({@link order}), then its trades are read
+   * by its venue id (fetchOrderTrades where the venue has it, else the account's trades filtered by order id).
+   */
+  async orderFills(symbol: string, clientOrderId: string): Promise<Result<readonly FillEvent[], VenueError>> {
+    const found = await this.order(symbol, clientOrderId);
+    if (!found.ok) return found;
+    const venueOrderId = found.value.venueOrderId;
+    const operation = `fetchOrderTrades ${symbol} ${clientOrderId}`;
+    const raw = has(this.exchange, 'fetchOrderTrades')
+      ? await this.call(operation, () => this.exchange.fetchOrderTrades(venueOrderId, symbol), symbol)
+      : await this.call(operation, async () => (await this.exchange.fetchMyTrades(symbol)).filter((trade) => trade.order === venueOrderId), symbol);
+    if (!raw.ok) return raw;
+    const out: FillEvent[] = [];
+    for (const trade of raw.value) {
+      const parsed = parseFill(trade);
+      if (!parsed.ok) return err(payloadToVenue(parsed.error));
+      out.push(parsed.value);
+    }
+    return ok(out.sort((a, b) => a.ts - b.ts));
+  }
+
   async funding(symbol: string, sinceTs: number): Promise<Result<readonly VenueFunding[], VenueError>> {
     if (!has(this.exchange, 'fetchFundingHistory')) return ok([]);
     const specs = await this.ensureMarkets();

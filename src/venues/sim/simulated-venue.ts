@@ -903,6 +903,14 @@ export class SimulatedVenue implements Venue {
     return Promise.resolve(ok(this.fillLog.filter((entry) => entry.fill.symbol === symbol && entry.fill.ts >= sinceTs).map((entry) => entry.fill)));
   }
 
+  orderFills(symbol: string, clientOrderId: string): Promise<Result<readonly FillEvent[], VenueError>> {
+    const order = this.orders.get(clientOrderId);
+    if (order === undefined || order.spec.symbol !== symbol) {
+      return Promise.resolve(err(venueError('ORDER_NOT_FOUND', `no order ${clientOrderId} on ${symbol}`)));
+    }
+    return Promise.resolve(ok(this.fillLog.filter((entry) => entry.clientOrderId === clientOrderId).map((entry) => entry.fill)));
+  }
+
   funding(symbol: string, sinceTs: number): Promise<Result<readonly VenueFunding[], VenueError>> {
     return Promise.resolve(ok(this.fundingLog.filter((funding) => funding.symbol === symbol && funding.ts >= sinceTs)));
   }

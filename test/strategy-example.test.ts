@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Decimal } from '../src/domain/decimal.js';
+import { DipBuyer } from '../examples/strategy/dip-buyer.js';
+import { projectRoot } from './support/paths.js';
+import { bookPath, flatPortfolio, ramp } from './support/strategy-feed.js';
+
+test('the README example strategy compiles and runs: long in the dip, flat after the recovery', () => {
+  const strategy = new DipBuyer('BTC-USD', Decimal.of('0.25'));
+  // Flat at 100.00, a fall of 1% over 50 steps, then back up.
+  const path = [...new Array<number>(60).fill(10_000), ...ramp(10_000, 50, -2), ...ramp(9_900, 100, 2)];
+  const intents = bookPath('BTC-USD', Date.UTC(2024, 0, 1), path).flatMap((e) => strategy.onMarket(e, flatPortfolio()));
+  assert.deepEqual(intents.map((i) => (i.kind === 'target_position' ? `${i.target.toString()} ${i.algo?.kind}` : i.kind)), ['0.25 twap', '0 twap']);
+});
+
+test('the README shows the example strategy exactly as it is compiled', () => {
+  const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Writing a strategy'));
+  const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.equal(block, readFileSync(path.join(projectRoot, 'examples', 'strategy', 'dip-buyer.ts'), 'utf8'));
+});
