@@ -1,4 +1,5 @@
 import { Decimal } from '../src/domain/decimal.js';
+import { SeededRandom } from '../src/market/synthetic.js';
 import { type InstrumentInput, type InstrumentSpec, defineInstrument } from '../src/domain/instrument.js';
 import { MarkToMarketBook } from '../src/portfolio/mark-to-market.js';
 import type { Benchmark, BenchmarkSubjects } from './harness.js';
@@ -63,16 +64,10 @@ const MARKETS: readonly Market[] = [
   },
 ];
 
-/** A seeded generator (mulberry32), so every run revalues the same portfolio and marks. */
+/** A seeded generator (keel's mulberry32), so every run replays the same stream. */
 function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 interface Portfolio {

@@ -1,4 +1,5 @@
 import { OrderBook, Side } from 'nodejs-order-book';
+import { SeededRandom } from '../src/market/synthetic.js';
 import type { LimitOrderOptions, MarketOrderOptions } from 'nodejs-order-book';
 import { type MatchOrder, MatchingEngine } from '../src/venues/sim/matching-engine.js';
 import type { Benchmark, BenchmarkSubjects } from './harness.js';
@@ -22,16 +23,10 @@ const LIMIT = 0;
 const CANCEL = 1;
 const MARKET = 2;
 
-/** A seeded generator (mulberry32), so every run replays the same stream. */
+/** A seeded generator (keel's mulberry32), so every run replays the same stream. */
 function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /** One operation, prepared for both books, and the state keel's book is in after it (for the checks). */
