@@ -20,11 +20,26 @@ const PER_TURN = 200;
  * and closures it piles up cost major garbage collections that stall the loop for tens of ms.
  */
 const MAX_IN_FLIGHT = 4096;
+/** How long the loop's delay is sampled with nothing running, before the runs, to show the machine's own floor, ms. */
+const IDLE_MS = 1000;
 /** Group-commit settings of the measured store (the shipped durability: synchronous = FULL). */
 const GROUP_COMMIT_EVENTS = 4096;
 const GROUP_COMMIT_MS = 2;
 /** Worst acceptable event-loop stall while writing, ms. */
 const STALL_MAX_MS = 5;
+/** Events made durable per second the store must reach, with either way of appending. */
+const TARGET_EVENTS_PER_S = 150_000;
+/** Events appended (one call each) before the measured runs: JIT, the file's first pages. */
+const WARM_UP = 20_000;
+
+/** Runs `work` with the event loop's delay monitored (1 ms resolution); returns its result and the worst and mean delay, ms. */
+async function worstStallWhile<T>(work: () => Promise<T>): Promise<{ run: T; worstMs: number; meanMs: number }> {
+  const monitor = monitorEventLoopDelay({ resolution: 1 });
+  monitor.enable();
+  const run = await work();
+  monitor.disable();
+  return { run, worstMs: monitor.max / 1e6, meanMs: monitor.mean / 1e6 };
+}
 
 const QUANTITY = Decimal.of('0.25');
 const FILL_QUANTITY = Decimal.of('0.125');
@@ -87,8 +102,11 @@ async function openStore(file: string, groupCommitEvents: number, groupCommitMs:
 
 const nowUs = (): number => performance.now() * 1000;
 
-/** Appends every event as its own append call, PER_TURN per turn of the loop; returns each one's time to durable. */
-async function groupCommitRun(store: EventStore, from: number, count: number): Promise<{ latencies: Float64Array; totalUs: number }> {
+/**
+ * Appends `count` events, `eventsPerAppend` per append call (1: every event its own call; PER_TURN: one call per turn
+ * of the loop), PER_TURN events per turn; returns each event's time until durable.
+ */
+async function groupCommitRun(store: EventStore, from: number, count: number, eventsPerAppend: number): Promise<{ latencies: Float64Array; totalUs: number }> {
   const latencies = new Float64Array(count);
   let pending = count;
   const failure: { message: string | null } = { message: null };
@@ -105,18 +123,24 @@ async function groupCommitRun(store: EventStore, from: number, count: number): P
         wake = resolve;
       });
     }
-    for (let k = first; k < Math.min(count, first + PER_TURN); k++) {
+    const turnEnd = Math.min(count, first + PER_TURN);
+    for (let k = first; k < turnEnd; k += eventsPerAppend) {
       const sent = nowUs();
-      void store.append([orderAndFillEvent(from + k)]).then((result) => {
+      const end = Math.min(turnEnd, k + eventsPerAppend);
+      const batch: KeelEvent[] = [];
+      for (let n = k; n < end; n++) batch.push(orderAndFillEvent(from + n));
+      void store.append(batch).then((result) => {
         if (!result.ok) failure.message ??= result.error.message;
-        latencies[k] = nowUs() - sent;
-        durable += 1;
+        const took = nowUs() - sent;
+        for (let n = k; n < end; n++) latencies[n] = took;
+        durable += end - k;
         if (wake !== null && first - durable <= MAX_IN_FLIGHT / 2) {
           const resume = wake;
           wake = null;
           resume();
         }
-        if (--pending === 0) finish();
+        pending -= end - k;
+        if (pending === 0) finish();
       });
     }
     await new Promise((resolve) => setImmediate(resolve));
@@ -140,11 +164,14 @@ async function commitPerEventRun(store: EventStore, count: number): Promise<{ la
 }
 
 /**
- * The event log's write path: 200,000 order and fill events appended to the SQLite store (WAL, synchronous = FULL, so
- * each group commit fsyncs) one append call each, grouped into commits by the writer thread; against the same store
- * committing and fsyncing every event on its own, in the same run. p50/p99 are each append's time until durable;
- * ops/s is events made durable per second. While writing, the event loop's delay is monitored (1 ms resolution) and
- * its worst stall reported: the writer thread must keep it under 5 ms.
+ * The event log's write path: order and fill events appended to the SQLite store (WAL, synchronous = FULL, so each
+ * group commit fsyncs before any of its appends is acknowledged), grouped into commits by the writer thread; against
+ * the same store committing and fsyncing every event on its own, in the same run. Two runs of 200,000 events each:
+ * every event its own `append` call (the headline figures: p50/p99 are each append's time until durable, ops/s the
+ * events made durable per second), then one `append` per turn of the loop with that turn's 200 events (`per_turn_*`),
+ * as an engine that appends what one turn produced. While writing, the event loop's delay is monitored (1 ms
+ * resolution) and its worst stall reported; `idle_worst_stall_ms` is the same monitor over one idle second before the
+ * runs, the floor the machine itself imposes (other processes, timer resolution).
  */
 export const eventStoreBenchmark: Benchmark = {
   name: 'event-store',
@@ -153,34 +180,42 @@ export const eventStoreBenchmark: Benchmark = {
   async measure(): Promise<SelfMeasurement> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'keel-bench-store-'));
     try {
-      const WARM_UP = 20_000;
+      const idle = await worstStallWhile(() => new Promise((resolve) => setTimeout(resolve, IDLE_MS)));
       const grouped = await openStore(path.join(dir, 'grouped.db'), GROUP_COMMIT_EVENTS, GROUP_COMMIT_MS);
-      await groupCommitRun(grouped, 0, WARM_UP); // warm-up: JIT, the file's first pages
-      const monitor = monitorEventLoopDelay({ resolution: 1 });
-      monitor.enable();
-      const keelRun = await groupCommitRun(grouped, WARM_UP, EVENTS);
-      monitor.disable();
+      await groupCommitRun(grouped, 0, WARM_UP, 1); // warm-up: JIT, the file's first pages
+      const perEvent = await worstStallWhile(() => groupCommitRun(grouped, WARM_UP, EVENTS, 1));
+      const perTurn = await worstStallWhile(() => groupCommitRun(grouped, WARM_UP + EVENTS, EVENTS, PER_TURN));
+      const total = WARM_UP + 2 * EVENTS;
       const last = await grouped.lastSequence();
-      const tail = await grouped.readAfter(WARM_UP + EVENTS - 2);
+      const tail = await grouped.readAfter(total - 2);
       await grouped.close();
-      if (!last.ok || last.value !== WARM_UP + EVENTS) throw new Error('the grouped log does not hold every event');
-      if (!tail.ok || tail.value.length !== 2 || tail.value[1]!.event.type !== orderAndFillEvent(WARM_UP + EVENTS - 1).type) throw new Error('the log tail is wrong');
+      if (!last.ok || last.value !== total) throw new Error('the grouped log does not hold every event');
+      if (!tail.ok || tail.value.length !== 2 || tail.value[1]!.event.type !== orderAndFillEvent(total - 1).type) throw new Error('the log tail is wrong');
 
       const single = await openStore(path.join(dir, 'single.db'), 1, 0);
       const baselineRun = await commitPerEventRun(single, BASELINE_EVENTS);
       await single.close();
 
-      const keel = measurement(keelRun.latencies, keelRun.totalUs);
+      const keel = measurement(perEvent.run.latencies, perEvent.run.totalUs);
+      const batched = measurement(perTurn.run.latencies, perTurn.run.totalUs);
       const reference = measurement(baselineRun.latencies, baselineRun.totalUs);
-      const worstStallMs = monitor.max / 1e6;
+      const worstStallMs = Math.max(perEvent.worstMs, perTurn.worstMs);
+      const rounded = (value: number): number => Math.round(value * 1000) / 1000;
       return {
         keel,
         reference,
         ratio: keel.opsPerS / reference.opsPerS,
         extra: {
-          worst_stall_ms: Math.round(worstStallMs * 1000) / 1000,
+          worst_stall_ms: rounded(worstStallMs),
           target_worst_stall_ms: STALL_MAX_MS,
-          mean_loop_delay_ms: Math.round((monitor.mean / 1e6) * 1000) / 1000,
+          per_event_worst_stall_ms: rounded(perEvent.worstMs),
+          per_event_mean_loop_delay_ms: rounded(perEvent.meanMs),
+          per_turn_ops_per_s: Math.round(batched.opsPerS),
+          per_turn_p50_us: rounded(batched.p50Us),
+          per_turn_p99_us: rounded(batched.p99Us),
+          per_turn_worst_stall_ms: rounded(perTurn.worstMs),
+          per_turn_events_per_append: PER_TURN,
+          idle_worst_stall_ms: rounded(idle.worstMs),
           events: EVENTS,
           baseline_events: BASELINE_EVENTS,
           baseline_ops_per_s: Math.round(reference.opsPerS),
@@ -189,7 +224,7 @@ export const eventStoreBenchmark: Benchmark = {
           group_commit_ms: GROUP_COMMIT_MS,
           max_in_flight: MAX_IN_FLIGHT,
         },
-        extraPass: worstStallMs <= STALL_MAX_MS && keel.opsPerS >= 150_000,
+        extraPass: worstStallMs <= STALL_MAX_MS && keel.opsPerS >= TARGET_EVENTS_PER_S && batched.opsPerS >= TARGET_EVENTS_PER_S,
         checked: true,
       };
     } finally {
