@@ -166,19 +166,21 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Posts the outbox to the writer as one string (streams and payloads back to back) and their lengths in a
-   * transferred array: one copy of one string instead of a structured clone of thousands of small ones.
+   * Posts the outbox to the writer as one string (streams and payloads back to back) and their lengths: one copy of
+   * one string instead of a structured clone of thousands of small ones.
    */
   private flush(): void {
     this.flushScheduled = false;
     const parts = this.outboxText;
     if (parts.length === 0) return;
-    const lengths = new Uint32Array(parts.length);
+    // A plain array of small integers, not a typed array: a fresh ArrayBuffer per flush costs the young-generation
+    // collector a sweep of dead array buffers (measured at up to 4 ms of a scavenge's pause).
+    const lengths = new Array<number>(parts.length);
     for (let k = 0; k < parts.length; k++) lengths[k] = parts[k]!.length;
     const message: ToWriter = { type: 'append', firstSeq: this.outboxFirst, text: parts.join(''), lengths };
     this.outboxText = [];
     this.outboxFirst = this.nextSeq;
-    this.worker.postMessage(message, [lengths.buffer]);
+    this.worker.postMessage(message);
   }
 
   private onWriter(message: FromWriter): void {

@@ -19,7 +19,7 @@ export interface WriterSettings {
  * code units, in the same order.
  */
 export type ToWriter =
-  | { readonly type: 'append'; readonly firstSeq: number; readonly text: string; readonly lengths: Uint32Array }
+  | { readonly type: 'append'; readonly firstSeq: number; readonly text: string; readonly lengths: readonly number[] }
   | { readonly type: 'close' };
 
 /** Messages from the writer to the store. `durable`: every record up to `seq` is committed. */
