@@ -66,8 +66,9 @@ function decodeRows(rows: readonly Row[]): Result<readonly StoredEvent[], StoreE
  * checkpoints (fsync included) never block the engine's event loop. Events are encoded on the caller's thread, given
  * their sequence numbers at once (one writer per file), posted to the writer in batches, and committed in groups of
  * up to `groupCommitEvents` or after `groupCommitMs`. `append` resolves when the writer reports the group committed —
- * see {@link SqliteStoreOptions.synchronous} for what "committed" means on disk. Reads use a separate read-only
- * connection on the caller's thread and see committed events only.
+ * see {@link SqliteStoreOptions.synchronous} for what "committed" means on disk; a group's acknowledgements are
+ * spread over turns of the event loop, {@link RELEASE_PER_TURN} at a time, oldest first. Reads use a separate
+ * read-only connection on the caller's thread and see committed events only.
  */
 export class SqliteEventStore implements EventStore {
   readonly driver = 'sqlite';
