@@ -11,7 +11,7 @@ import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { openEventStore } from '../src/store/open-store.js';
 import { defaultConfig } from '../src/config/schema.js';
 import { type StoreLocation, eventStoreSuite } from './support/event-store-suite.js';
-import { sampleEvents } from './support/store-events.js';
+import { orderLife, sampleEvents } from './support/store-events.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'keel-sqlite-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -134,4 +134,56 @@ test('sqlite: the config selects the store; the file and its folder are created 
   assert.equal(existsSync(file), true);
   assert.equal(config.store.driver, 'sqlite');
   assert.equal(config.store.path, 'data/keel.db');
+});
+
+async function openSqlite(file: string, groupCommitEvents = 256): Promise<SqliteEventStore> {
+  const opened = await SqliteEventStore.open({ path: file, groupCommitEvents, groupCommitMs: 1 });
+  if (!opened.ok) assert.fail(`open failed: ${opened.error.message}`);
+  return opened.value.store as SqliteEventStore;
+}
+
+test('sqlite: thousands of appends in flight, acknowledged over several turns, each get their own sequences; multi-unit client ids round-trip', async () => {
+  const file = path.join(root, 'many', 'keel.db');
+  const store = await openSqlite(file, 1024);
+  // Client ids with characters of one, two and four UTF-8 bytes (a surrogate pair), to check how records are framed.
+  const ids = Array.from({ length: 800 }, (_, k) => (k % 3 === 0 ? `o-${k}` : k % 3 === 1 ? `ordre-é-${k}` : `order-🚀-${k}`));
+  const calls = ids.flatMap((id, k) => {
+    const life = orderLife(id, 1_000 + k);
+    return [[life[0]!], [life[1]!], life.slice(2)];
+  });
+  const results = await Promise.all(calls.map((batch) => store.append(batch)));
+  let expected = 1;
+  for (const [k, result] of results.entries()) {
+    assert.ok(result.ok, `append ${k} failed`);
+    assert.deepEqual(result.value, Array.from({ length: calls[k]!.length }, (_, j) => expected + j));
+    expected += calls[k]!.length;
+  }
+  assert.equal(expected - 1, 3_200);
+  const rocket = await store.readStream('order:order-🚀-5');
+  assert.ok(rocket.ok);
+  assert.deepEqual(rocket.value.map((stored) => stored.seq), [21, 22, 23, 24]);
+  assert.deepEqual(rocket.value.map((stored) => stored.event), orderLife('order-🚀-5', 1_005));
+  await store.close();
+  const reopened = await SqliteEventStore.open({ path: file });
+  assert.ok(reopened.ok);
+  assert.equal(reopened.value.recovery.recordsKept, 3_200);
+  assert.equal(reopened.value.recovery.damage, null);
+  await reopened.value.store.close();
+});
+
+test('sqlite: appends made just before close are all acknowledged, none reported failed, and all are there on reopen', async () => {
+  const file = path.join(root, 'closing', 'keel.db');
+  const store = await openSqlite(file, 4096);
+  const events = sampleEvents(2_000);
+  const pending = events.map((event) => store.append([event]));
+  await store.close();
+  const results = await Promise.all(pending);
+  assert.deepEqual(results.map((result) => (result.ok ? result.value[0] : result.error.code)), events.map((_, k) => k + 1));
+  const reopened = await SqliteEventStore.open({ path: file });
+  assert.ok(reopened.ok);
+  assert.equal(reopened.value.recovery.recordsKept, 2_000);
+  const back = await reopened.value.store.readAfter(0);
+  assert.ok(back.ok);
+  assert.deepEqual(back.value.map((stored) => stored.event), events);
+  await reopened.value.store.close();
 });

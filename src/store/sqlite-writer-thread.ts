@@ -13,8 +13,14 @@ export interface WriterSettings {
   readonly groupCommitMs: number;
 }
 
-/** Messages from the store to its writer. `records` is flat: seq, stream, payload, seq, stream, payload, … */
-export type ToWriter = { readonly type: 'append'; readonly records: readonly (number | string)[] } | { readonly type: 'close' };
+/**
+ * Messages from the store to its writer. `append` carries records of consecutive sequences from `firstSeq`: `text`
+ * is stream, payload, stream, payload, … back to back, and `lengths` the length of each of those strings in UTF-16
+ * code units, in the same order.
+ */
+export type ToWriter =
+  | { readonly type: 'append'; readonly firstSeq: number; readonly text: string; readonly lengths: readonly number[] }
+  | { readonly type: 'close' };
 
 /** Messages from the writer to the store. `durable`: every record up to `seq` is committed. */
 export type FromWriter =
@@ -75,9 +81,15 @@ if (!opened.ok) {
       send({ type: 'failed', message: 'an earlier write failed; the log accepts nothing more' });
       return;
     }
-    const flat = message.records;
-    for (let i = 0; i < flat.length; i += 3) {
-      pending.push({ seq: flat[i] as number, stream: flat[i + 1] as string, payload: flat[i + 2] as string });
+    const { text, lengths } = message;
+    let seq = message.firstSeq;
+    let at = 0;
+    for (let k = 0; k + 1 < lengths.length; k += 2) {
+      const streamEnd = at + lengths[k]!;
+      const payloadEnd = streamEnd + lengths[k + 1]!;
+      pending.push({ seq, stream: text.slice(at, streamEnd), payload: text.slice(streamEnd, payloadEnd) });
+      seq += 1;
+      at = payloadEnd;
     }
     if (pending.length >= settings.groupCommitEvents) commit();
     else schedule();
