@@ -8,6 +8,7 @@ import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { openEventStore } from '../store/open-store.js';
 import type { EventStore } from '../store/event-store.js';
+import { recover } from '../execution/recovery.js';
 import { rebuildProjections } from '../store/projections.js';
 import { CcxtVenue } from '../venues/ccxt/ccxt-venue.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
@@ -78,6 +79,13 @@ export async function emulatorExchange(url: string, apiKey: string, secret: stri
     apiKey, secret, enableRateLimit: false, timeout: 10_000,
     options: { fetchCurrencies: false, fetchMargins: false, fetchMarkets: { types: ['spot'] }, defaultType: 'spot' },
   });
+  // Recovery lists every open order (no symbol) once at start; the emulator has no such rate-limit surcharge.
+  const options = exchange.options as Record<string, unknown>;
+  options.warnOnFetchOpenOrdersWithoutSymbol = false;
+  // The emulator is a spot account: derivative positions and funding live on Binance's other hosts, which it does not serve.
+  const has = exchange.has as Record<string, boolean | string | undefined>;
+  has.fetchPositions = false;
+  has.fetchFundingHistory = false;
   const api = exchange.urls.api as Record<string, unknown>;
   api.public = `${rest}/api/v3`;
   api.private = `${rest}/api/v3`;
@@ -134,7 +142,8 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       const firstTs = inputs === null ? SYNTHETIC_START_TS : REPLAY_START_TS;
       const shift = resumedFrom === null ? 0 : Math.max(0, resumedFrom + 1_000 - firstTs);
       // Resuming on the in-process simulator: the previous session's venue ended with its process, so its open orders
-      // ended too; the new simulator starts from the balances the log's ledger holds.
+      // ended too (recovery finds them missing on the venue and closes them); the new simulator starts from the
+      // balances the log's ledger holds, which recovery then checks against it before trading resumes.
       const balances = new Map<string, Decimal>();
       for (const [currency, amount] of projections.ledger.cash) balances.set(currency, amount);
       for (const position of projections.ledger.positions.values()) {
@@ -143,15 +152,10 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       const built = await buildSimEngine({
         config, mode: options.mode, spec, strategies: exampleStrategies(), store, projections,
         balances: resumedFrom === null ? DEFAULT_EMULATOR_BALANCES : startingBalances(balances), startTs: firstTs + shift,
-        idPrefix: `s${started.toString(36)}`, log: log.logger, killSwitch,
+        idPrefix: `s${started.toString(36)}`, log: log.logger, killSwitch, recover: true,
       });
       if (!built.ok) return err(built.error.message);
       engine = built.value.engine;
-      const openBefore = [...engine.journal.open];
-      if (openBefore.length > 0) {
-        engine.journal.recordAccount(openBefore.map((clientOrderId) => ({ type: 'OrderCanceled' as const, ts: firstTs + shift, clientOrderId })));
-        log.logger.info({ orders: openBefore.length }, 'orders left open by the previous session closed: the in-process venue ended with it');
-      }
       venueName = `keel simulator (in process, ${options.speed}x)`;
       marketName = inputs === null ? 'synthetic (seed 1)' : 'bundled Binance BTCUSDT capture 2024-08-08, looped';
       const source = inputs;
@@ -189,11 +193,15 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       if (!instruments.ok) return err(`venue ${options.venueUrl}: ${instruments.error.message}`);
       const spec: InstrumentSpec | undefined = instruments.value.find((s) => s.base === 'BTC' && s.quote === 'USDT');
       if (spec === undefined) return err(`venue ${options.venueUrl} lists no BTC/USDT`);
-      const rebuilt = await rebuildProjections(store, projectionSettings(config, spec));
-      if (!rebuilt.ok) return err(`store ${storePath}: ${rebuilt.error.message}`);
+      const portVenue = venueForMode(venue, options.mode);
+      const recovered = await recover({ store, venue: portVenue, clock: systemClock, projections: projectionSettings(config, spec), symbols: [spec.symbol] });
+      if (!recovered.ok) return err(`recovery against ${options.venueUrl}: ${recovered.error.code}: ${recovered.error.message}`);
+      for (const d of recovered.value.report.discrepancies) log.logger.info({ kind: d.kind, subject: d.subject, expected: d.expected, found: d.found, action: d.action, resolved: d.resolved }, 'recovery: discrepancy');
+      log.logger.info({ reconciled: recovered.value.report.reconciled }, 'recovery: reconciled with the venue');
+      const manager = recovered.value.manager;
       const created = await Engine.create({
-        config, mode: options.mode, spec, venue: venueForMode(venue, options.mode), sim: null, clock: systemClock, store, projections: rebuilt.value,
-        strategies: exampleStrategies(), idPrefix: `e${started.toString(36)}`, log: log.logger, killSwitch,
+        config, mode: options.mode, spec, venue: portVenue, sim: null, clock: systemClock, store, projections: manager.projections, manager,
+        strategies: exampleStrategies(spec), idPrefix: `e${started.toString(36)}`, log: log.logger, killSwitch,
       });
       if (!created.ok) return err(created.error.message);
       engine = created.value;
@@ -213,8 +221,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       };
       beforeStop = async () => {
         // Cancel what is working, then ask the venue once more so every fill it made is recorded before the summary.
-        for (const parent of engine.workingOrders()) for (const action of parent.cancel(Date.now())) if (action.kind === 'cancel') engine.journal.cancel(action.symbol, action.clientOrderId);
-        await engine.idle();
+        await engine.cancelAll();
         await venueRef.pollExecutions();
         await engine.idle();
       };

@@ -255,12 +255,18 @@ export class SimulatedVenue implements Venue {
         if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, true, input.bids, input.asks));
         else state.mdSeq += 1;
         break;
-      case 'book_delta':
-        for (const [ticks, lots] of input.bids) this.applyLevel(state, 'bid', ticks, lots);
+      case 'book_delta': {
+        let topBid = -1;
+        for (const [ticks, lots] of input.bids) {
+          this.applyLevel(state, 'bid', ticks, lots);
+          if (lots > 0 && ticks > topBid) topBid = ticks;
+        }
         for (const [ticks, lots] of input.asks) this.applyLevel(state, 'ask', ticks, lots);
+        this.uncross(state, topBid);
         if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, false, input.bids, input.asks));
         else state.mdSeq += 1;
         break;
+      }
       case 'trade':
         this.applyTrade(state, input.priceTicks, input.lots, input.takerSide);
         if (this.listened(input.symbol)) this.publish(input.symbol, {
@@ -336,6 +342,22 @@ export class SimulatedVenue implements Venue {
     state.book.replace(bids, asks);
   }
 
+  /**
+   * A recorded feed can leave a level the exchange removed in a message that was never captured, and the book then
+   * crosses, which no exchange's book does. The newest quote wins: levels on the side the update did not just set are
+   * dropped until the book is uncrossed (bounded by the book's depth) — the same rule as the engine's book, so a
+   * post-only order priced from the engine's book is judged against the same touch.
+   */
+  private uncross(state: SymbolState, topBidSet: number): void {
+    for (let guard = 0; guard < 1000; guard++) {
+      const bid = state.book.bestBid();
+      const ask = state.book.bestAsk();
+      if (bid === undefined || ask === undefined || bid < ask) return;
+      if (topBidSet >= ask) this.applyLevel(state, 'ask', ask, 0);
+      else this.applyLevel(state, 'bid', bid, 0);
+    }
+  }
+
   private applyLevel(state: SymbolState, side: SimBookSide, ticks: number, lots: number): void {
     const previous = state.book.size(side, ticks);
     if (lots < previous) {
@@ -351,7 +373,7 @@ export class SimulatedVenue implements Venue {
   private applyTrade(state: SymbolState, priceTicks: number, lots: number, takerSide: 'buy' | 'sell'): void {
     state.lastTradeTicks = priceTicks;
     const makerSide = takerSide === 'sell' ? 'buy' : 'sell';
-    const candidates = this.restingOrders
+    const candidates = this.restingOrders.length === 0 ? [] : this.restingOrders
       .filter((order) => order.spec === state.spec && order.request.side === makerSide
         && (makerSide === 'buy' ? order.limitTicks! >= priceTicks : order.limitTicks! <= priceTicks))
       .sort((a, b) => (makerSide === 'buy' ? b.limitTicks! - a.limitTicks! : a.limitTicks! - b.limitTicks!) || a.seq - b.seq);
