@@ -384,11 +384,14 @@ export class Engine {
       }
       case 'book_delta': {
         let topBid = -1;
-        for (const [t, l] of input.bids) {
-          this.book.applyLevel('bid', t, l);
-          if (l > 0 && t > topBid) topBid = t;
+        const bids = input.bids;
+        for (let i = 0; i < bids.length; i++) {
+          const level = bids[i]!;
+          this.book.applyLevel('bid', level[0], level[1]);
+          if (level[1] > 0 && level[0] > topBid) topBid = level[0];
         }
-        for (const [t, l] of input.asks) this.book.applyLevel('ask', t, l);
+        const asks = input.asks;
+        for (let i = 0; i < asks.length; i++) this.book.applyLevel('ask', asks[i]![0], asks[i]![1]);
         this.uncross(topBid);
         event = this.bookEvent(now);
         break;

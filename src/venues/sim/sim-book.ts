@@ -4,71 +4,107 @@ import type { SimLevel } from './market-input.js';
 export type SimBookSide = 'bid' | 'ask';
 
 /**
- * One side's levels: a map tick → lots, and the active ticks in an array sorted from the worst price to the best,
- * so the best is the last element. Feed updates land near the touch, at the end of the array, where inserting or
- * removing moves few elements: O(log L) to find the place plus the elements behind it.
+ * One side's levels: a map tick → lots, and a binary heap of the active ticks keyed so the best price is on top
+ * (highest bid, lowest ask). Removing a level only deletes it from the map; a removed tick left in the heap is
+ * discarded when it reaches the top (lazy deletion), and the heap is rebuilt from the map when stale entries outnumber
+ * live ones. Setting a level is O(log L) at worst (O(1) to change a size), reading the best is amortized O(log L).
  */
 class SimSide {
   readonly sizes = new Map<number, number>();
-  /** Active ticks, worst → best: ascending for bids, descending for asks. */
-  private readonly sorted: number[] = [];
+  /** Heap of `direction × ticks`, largest on top; may hold ticks no longer in `sizes`, and repeats. */
+  private heap: number[] = [];
 
   /** @param direction +1 for bids (higher is better), −1 for asks. */
   constructor(private readonly direction: 1 | -1) {}
 
   clear(): void {
     this.sizes.clear();
-    this.sorted.length = 0;
+    this.heap.length = 0;
   }
 
   best(): number | undefined {
-    return this.sorted.length === 0 ? undefined : this.sorted[this.sorted.length - 1];
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const ticks = this.direction * heap[0]!;
+      if (this.sizes.has(ticks)) return ticks;
+      this.pop();
+    }
+    return undefined;
   }
 
   set(ticks: number, lots: number): void {
     if (lots <= 0) {
-      if (this.sizes.delete(ticks)) this.sorted.splice(this.indexOf(ticks), 1);
+      this.sizes.delete(ticks);
       return;
     }
-    if (!this.sizes.has(ticks)) this.sorted.splice(this.indexOf(ticks), 0, ticks);
+    const before = this.sizes.size;
     this.sizes.set(ticks, lots);
+    if (this.sizes.size === before) return; // an existing level resized
+    if (this.heap.length > 4 * this.sizes.size + 64) this.rebuild();
+    else this.push(this.direction * ticks);
   }
 
-  /** Returns where `ticks` is (or would go) in the sorted array: the first index whose price is not worse. */
-  private indexOf(ticks: number): number {
-    const sorted = this.sorted;
-    const key = this.direction * ticks;
-    const n = sorted.length;
-    // Fast path: at or beyond the best (the usual place of a feed update).
-    if (n === 0 || this.direction * sorted[n - 1]! < key) return n;
-    if (sorted[n - 1] === ticks) return n - 1;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.direction * sorted[mid]! < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** Takes `lots` from a level (removing it when nothing is left); nothing when the level is empty. */
+  reduce(ticks: number, lots: number): void {
+    const size = this.sizes.get(ticks);
+    if (size === undefined) return;
+    if (size - lots <= 0) this.sizes.delete(ticks);
+    else this.sizes.set(ticks, size - lots);
   }
 
   /** Levels best first. Allocates. */
   levels(): SimLevel[] {
-    const out: SimLevel[] = [];
-    for (let i = this.sorted.length - 1; i >= 0; i--) {
-      const ticks = this.sorted[i]!;
-      out.push([ticks, this.sizes.get(ticks)!]);
-    }
+    const out: SimLevel[] = [...this.sizes];
+    const direction = this.direction;
+    out.sort((a, b) => direction * (b[0] - a[0]));
     return out;
+  }
+
+  private rebuild(): void {
+    const heap: number[] = [];
+    for (const ticks of this.sizes.keys()) heap.push(this.direction * ticks);
+    heap.sort((a, b) => b - a); // descending order is a valid max-heap
+    this.heap = heap;
+  }
+
+  private push(key: number): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(key);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent]! >= key) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = key;
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && heap[right]! > heap[left]! ? right : left;
+      if (heap[child]! <= last) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
   }
 }
 
 /**
  * The simulator's view of one instrument's L2 book, in ticks and lots. It starts from the feed and also carries
  * what the simulation did to it: liquidity our taker orders took, and prints on the tape, are removed from a level
- * until the feed next sets that level. Each side keeps a map tick → lots and its ticks sorted worst → best, so the
- * best bid and ask are O(1) and setting a level costs a binary search plus moving the levels behind it (few: feed
- * updates land near the touch). Walking a side is O(L).
+ * until the feed next sets that level. Each side keeps a map tick → lots and a heap of its prices with the best on
+ * top (see {@link SimSide}), so neither setting a level nor reading the best scans the side. Walking a side sorts it,
+ * O(L log L).
  */
 export class SimBook {
   private readonly bids = new SimSide(1);
@@ -85,6 +121,11 @@ export class SimBook {
   /** Sets a level's size in lots; 0 (or less) removes it. */
   set(side: SimBookSide, ticks: number, lots: number): void {
     (side === 'bid' ? this.bids : this.asks).set(ticks, lots);
+  }
+
+  /** Takes `lots` from a level, removing it when nothing is left (what a print or our taker order consumed). */
+  reduce(side: SimBookSide, ticks: number, lots: number): void {
+    (side === 'bid' ? this.bids : this.asks).reduce(ticks, lots);
   }
 
   /** Returns the size in lots resting at a price, 0 when the level is empty. */

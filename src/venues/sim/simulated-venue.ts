@@ -204,19 +204,20 @@ export class SimulatedVenue implements Venue {
   }
 
   private nextDueTime(): number | undefined {
-    let next: number | undefined;
-    const consider = (t: number | null | undefined): void => {
-      if (t !== null && t !== undefined && (next === undefined || t < next)) next = t;
-    };
-    if (this.hasPerpetual) consider(this.nextFundingTs);
-    for (const order of this.timedOrders) {
-      if (TERMINAL_STATUSES.has(order.state.status)) this.timedOrders.delete(order);
-      else if (order.arrived) consider(order.expireAtMs);
+    // The earliest of the candidate times; Infinity stands for none (no closure: this runs on every market event).
+    let next = this.hasPerpetual ? this.nextFundingTs : Infinity;
+    if (this.timedOrders.size > 0) {
+      for (const order of this.timedOrders) {
+        if (TERMINAL_STATUSES.has(order.state.status)) this.timedOrders.delete(order);
+        else if (order.arrived && order.expireAtMs !== null && order.expireAtMs < next) next = order.expireAtMs;
+      }
     }
-    consider(this.pendingArrivals[0]?.arriveAt);
-    consider(this.disconnectedUntil);
-    consider(this.pendingDeliveries[0]?.deliverAt);
-    return next;
+    const arrival = this.pendingArrivals.length > 0 ? this.pendingArrivals[0]!.arriveAt : Infinity;
+    if (arrival < next) next = arrival;
+    if (this.disconnectedUntil !== null && this.disconnectedUntil < next) next = this.disconnectedUntil;
+    const delivery = this.pendingDeliveries.length > 0 ? this.pendingDeliveries[0]!.deliverAt : Infinity;
+    if (delivery < next) next = delivery;
+    return next === Infinity ? undefined : next;
   }
 
   private processDue(now: number): void {
@@ -257,11 +258,14 @@ export class SimulatedVenue implements Venue {
         break;
       case 'book_delta': {
         let topBid = -1;
-        for (const [ticks, lots] of input.bids) {
-          this.applyLevel(state, 'bid', ticks, lots);
-          if (lots > 0 && ticks > topBid) topBid = ticks;
+        const bids = input.bids;
+        for (let i = 0; i < bids.length; i++) {
+          const level = bids[i]!;
+          this.applyLevel(state, 'bid', level[0], level[1]);
+          if (level[1] > 0 && level[0] > topBid) topBid = level[0];
         }
-        for (const [ticks, lots] of input.asks) this.applyLevel(state, 'ask', ticks, lots);
+        const asks = input.asks;
+        for (let i = 0; i < asks.length; i++) this.applyLevel(state, 'ask', asks[i]![0], asks[i]![1]);
         this.uncross(state, topBid);
         if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, false, input.bids, input.asks));
         else state.mdSeq += 1;
@@ -359,7 +363,8 @@ export class SimulatedVenue implements Venue {
   }
 
   private applyLevel(state: SymbolState, side: SimBookSide, ticks: number, lots: number): void {
-    const previous = state.book.size(side, ticks);
+    // Only our resting orders care how much a level shrank: without any, the level is just set.
+    const previous = this.restingOrders.length === 0 ? 0 : state.book.size(side, ticks);
     if (lots < previous) {
       for (const order of this.restingOrders) {
         if (order.spec === state.spec && order.limitTicks === ticks && this.restSide(order) === side) {
@@ -405,7 +410,7 @@ export class SimulatedVenue implements Venue {
     }
     // The print took liquidity from the maker side of the book until the feed sets that level again.
     const bookSide: SimBookSide = makerSide === 'buy' ? 'bid' : 'ask';
-    state.book.set(bookSide, priceTicks, state.book.size(bookSide, priceTicks) - lots);
+    state.book.reduce(bookSide, priceTicks, lots);
     this.triggerStops(state);
   }
 
@@ -419,7 +424,7 @@ export class SimulatedVenue implements Venue {
 
   private triggerStops(state: SymbolState): void {
     const last = state.lastTradeTicks;
-    if (last === null) return;
+    if (last === null || this.pendingStops.length === 0) return;
     for (const order of [...this.pendingStops]) {
       if (order.spec !== state.spec || TERMINAL_STATUSES.has(order.state.status)) continue;
       const crossed = order.request.side === 'buy' ? last >= order.stopTicks! : last <= order.stopTicks!;
