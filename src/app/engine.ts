@@ -457,6 +457,8 @@ export class Engine {
       return;
     }
     if (this.tradingStopped() !== null) return;
+    // Already there (position plus what the open parents will add): nothing to send, nothing to replace.
+    if (intent.kind === 'target_position' && this.targetLots(strategy.name, intent.target).lots === 0) return;
     if (slot !== null) {
       const existing = this.byKey.get(slot);
       if (existing !== undefined && !existing.algo.done) {
@@ -476,6 +478,23 @@ export class Engine {
     return this.manager.blocked;
   }
 
+  /**
+   * Returns what a target position still needs: the target minus the position and what the strategy's open parents
+   * will add (their signed remaining quantity), in whole lots rounded toward zero.
+   */
+  private targetLots(strategy: string, target: Decimal): { lots: number; side: OrderSide } {
+    let current = this.position;
+    for (const w of this.working) {
+      if (w.strategy !== strategy || w.algo.done) continue;
+      const progress = w.algo.progress();
+      current = progress.side === 'buy' ? current.add(progress.remaining) : current.sub(progress.remaining);
+    }
+    const diff = target.sub(current);
+    // The quotient is exact to 1e-18; the epsilon absorbs that before rounding toward zero.
+    const lots = Math.floor((diff.abs().div(this.options.spec.sizeIncrement)?.toNumber() ?? 0) + 1e-9);
+    return { lots, side: diff.isPositive() ? 'buy' : 'sell' };
+  }
+
   /** Returns the algorithm a choice names (the config's `execution.default_order_type` when none). */
   private algoFor(choice: AlgoChoice | undefined): AlgoChoice {
     if (choice !== undefined) return choice;
@@ -487,18 +506,10 @@ export class Engine {
     let side: OrderSide;
     let quantity: Decimal;
     if (intent.kind === 'target_position') {
-      let current = this.position;
-      for (const w of this.working) {
-        if (w.strategy !== strategy.name || w.algo.done) continue;
-        const remaining = w.algo.progress().remaining;
-        current = w.algo.progress().side === 'buy' ? current.add(remaining) : current.sub(remaining);
-      }
-      const diff = intent.target.sub(current);
-      // Whole lots of the difference, rounded toward zero (the quotient is exact to 1e-18; the epsilon absorbs that).
-      const lots = Math.floor((diff.abs().div(spec.sizeIncrement)?.toNumber() ?? 0) + 1e-9);
-      if (lots <= 0) return;
-      side = diff.isPositive() ? 'buy' : 'sell';
-      quantity = lotsToSize(spec, lots);
+      const difference = this.targetLots(strategy.name, intent.target);
+      if (difference.lots === 0) return;
+      side = difference.side;
+      quantity = lotsToSize(spec, difference.lots);
     } else {
       side = intent.side;
       quantity = intent.quantity;

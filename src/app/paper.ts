@@ -94,6 +94,8 @@ export async function buildSimEngine(options: SimEngineOptions): Promise<Result<
   });
   if (!created.ok) return created;
   created.value.start(options.balances);
+  // The opening deposits are in the ledger before the first market event, so the first valuation sees the equity.
+  await created.value.idle();
   return ok({ engine: created.value, sim, clock });
 }
 
