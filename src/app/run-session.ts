@@ -10,7 +10,7 @@ import { openEventStore } from '../store/open-store.js';
 import type { EventStore } from '../store/event-store.js';
 import { recover } from '../execution/recovery.js';
 import { rebuildProjections } from '../store/projections.js';
-import { CcxtVenue } from '../venues/ccxt/ccxt-venue.js';
+import { CcxtVenue, createCcxtVenue } from '../venues/ccxt/ccxt-venue.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { DEFAULT_EMULATOR_BALANCES } from '../venues/server/emulator.js';
@@ -36,6 +36,11 @@ export interface RunOptions {
   readonly synthetic: boolean;
   /** Trade `keel venue serve` at this URL (http://127.0.0.1:PORT) through ccxt's binance client instead of the in-process simulator. */
   readonly venueUrl?: string;
+  /**
+   * LIVE: trade the exchange `config.venue` names through CCXT (`createCcxtVenue`), with the configured keys. Only
+   * after the LIVE guard (`resolveMode`: explicit confirmation, keys, a real exchange) passed; never with `venueUrl`.
+   */
+  readonly live?: boolean;
   /** Market time per wall-clock time on the simulator (10: ten seconds of the capture per second). */
   readonly speed: number;
   /** Where the dashboard goes; redrawn in place when `tty`, a plain status line every `statusEveryMs` otherwise. */
@@ -128,7 +133,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
   let marketName: string;
   const resumedFrom = await lastEventTs(store);
   try {
-    if (options.venueUrl === undefined) {
+    if (options.venueUrl === undefined && options.live !== true) {
       const spec = replayBtcUsdt();
       const rebuilt = await rebuildProjections(store, projectionSettings(config, spec));
       if (!rebuilt.ok) return err(`store ${storePath}: ${rebuilt.error.message}`);
@@ -182,20 +187,36 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
         }
       };
     } else {
-      const apiKey = config.venue.api_key ?? EMULATOR_DEFAULT_KEY;
-      const secret = config.venue.api_secret ?? EMULATOR_DEFAULT_SECRET;
-      exchange = await emulatorExchange(options.venueUrl, apiKey, secret);
-      const venue = new CcxtVenue({
-        exchange, clock: systemClock, sleeper: timerSleeper, random: Math.random, credentials: { apiKey, secret }, requestsPerSecond: 50, burst: 20,
-        executionPollMs: 200, log: (line) => log.logger.info({ venue: 'ccxt' }, line),
-      });
+      let venue: CcxtVenue;
+      let where: string;
+      if (options.venueUrl !== undefined) {
+        const apiKey = config.venue.api_key ?? EMULATOR_DEFAULT_KEY;
+        const secret = config.venue.api_secret ?? EMULATOR_DEFAULT_SECRET;
+        exchange = await emulatorExchange(options.venueUrl, apiKey, secret);
+        venue = new CcxtVenue({
+          exchange, clock: systemClock, sleeper: timerSleeper, random: Math.random, credentials: { apiKey, secret }, requestsPerSecond: 50, burst: 20,
+          executionPollMs: 200, log: (line) => log.logger.info({ venue: 'ccxt' }, line),
+        });
+        where = options.venueUrl;
+        venueName = `keel venue serve at ${options.venueUrl} (ccxt binance)`;
+      } else {
+        // LIVE: the guard (confirmation, keys, a real exchange) already passed in resolveMode.
+        const created = createCcxtVenue(config, {
+          clock: systemClock, sleeper: timerSleeper, random: Math.random, executionPollMs: 1_000, log: (line) => log.logger.info({ venue: 'ccxt' }, line),
+        });
+        if (!created.ok) return err(`${created.error.code}: ${created.error.message}`);
+        venue = created.value;
+        exchange = venue.exchange;
+        where = config.venue.name;
+        venueName = `${config.venue.name}${config.venue.sandbox ? ' (sandbox)' : ''} via ccxt — LIVE`;
+      }
       const instruments = await venue.instruments();
-      if (!instruments.ok) return err(`venue ${options.venueUrl}: ${instruments.error.message}`);
+      if (!instruments.ok) return err(`venue ${where}: ${instruments.error.message}`);
       const spec: InstrumentSpec | undefined = instruments.value.find((s) => s.base === 'BTC' && s.quote === 'USDT');
-      if (spec === undefined) return err(`venue ${options.venueUrl} lists no BTC/USDT`);
+      if (spec === undefined) return err(`venue ${where} lists no BTC/USDT`);
       const portVenue = venueForMode(venue, options.mode);
       const recovered = await recover({ store, venue: portVenue, clock: systemClock, projections: projectionSettings(config, spec), symbols: [spec.symbol] });
-      if (!recovered.ok) return err(`recovery against ${options.venueUrl}: ${recovered.error.code}: ${recovered.error.message}`);
+      if (!recovered.ok) return err(`recovery against ${where}: ${recovered.error.code}: ${recovered.error.message}`);
       for (const d of recovered.value.report.discrepancies) log.logger.info({ kind: d.kind, subject: d.subject, expected: d.expected, found: d.found, action: d.action, resolved: d.resolved }, 'recovery: discrepancy');
       log.logger.info({ reconciled: recovered.value.report.reconciled }, 'recovery: reconciled with the venue');
       const manager = recovered.value.manager;
@@ -206,9 +227,8 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       if (!created.ok) return err(created.error.message);
       engine = created.value;
       const balances = await venue.balances();
-      if (!balances.ok) return err(`venue ${options.venueUrl}: ${balances.error.message}`);
+      if (!balances.ok) return err(`venue ${where}: ${balances.error.message}`);
       engine.start(balances.value.filter((b) => b.total.isPositive()).map((b) => ({ currency: b.currency, amount: b.total })));
-      venueName = `keel venue serve at ${options.venueUrl} (ccxt binance)`;
       marketName = 'the venue\'s stream';
       const venueRef = venue;
       feedLoop = async () => {
