@@ -29,14 +29,14 @@ describe('keel replay on the bundled capture', () => {
     const second = await replayJson();
     assert.equal(first, second);
     const summary = JSON.parse(first) as Record<string, unknown>;
-    assert.deepEqual(summary.balances, { BTC: '1.003', USDT: '99808.20807495225' });
+    assert.deepEqual(summary.balances, { BTC: '1.003', USDT: '99813.92157834' });
     assert.equal(summary.events, 13205);
-    assert.equal(summary.orders, 265);
-    assert.equal(summary.fills, 56);
-    assert.equal(summary.fees, '6.24056504775');
+    assert.equal(summary.orders, 15);
+    assert.equal(summary.fills, 5);
+    assert.equal(summary.fees, '1.10981166');
     assert.equal(summary.taker_fees, '0');
-    assert.equal(summary.final_equity, '161679.26105995225');
-    assert.equal(summary.max_drawdown, '248.94161736775');
+    assert.equal(summary.final_equity, '161684.97456334');
+    assert.equal(summary.max_drawdown, '248.42760666');
     assert.equal(summary.anomalies, 0);
     for (const key of ['events', 'orders', 'fills', 'fees', 'final_equity', 'max_drawdown']) assert.ok(key in summary, key);
   });
@@ -45,7 +45,7 @@ describe('keel replay on the bundled capture', () => {
     const io = memoryIo();
     assert.equal(await main(['replay'], io), 0);
     assert.match(io.stdout(), /^mode {10}PAPER$/m);
-    assert.match(io.stdout(), /^balances {6}BTC 1\.003, USDT 99808\.20807495225$/m);
+    assert.match(io.stdout(), /^balances {6}BTC 1\.003, USDT 99813\.92157834$/m);
   });
 
   test('with --db the log alone rebuilds the same ledger (every fill was appended before it was booked)', async () => {

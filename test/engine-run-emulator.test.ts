@@ -20,8 +20,9 @@ test('keel run against keel venue serve: the store, the emulator and the ledger 
     const config = defaultConfig();
     const controller = new AbortController();
     const lines: string[] = [];
-    // The maker quotes every 2 s and the trend follower samples every second: 8 s of the emulator's real-time
-    // synthetic market gives orders, and usually fills, to compare.
+    // The trend follower samples every 500 ms and takes a view after 8 samples (the maker's quotes are denied by the
+    // default fee tier's UNPROFITABLE_AFTER_FEES): 8 s of the emulator's real-time synthetic market gives orders, and
+    // usually fills, to compare.
     setTimeout(() => controller.abort(), 8_000);
     const outcome = await runSession({
       config, mode: { trading: 'PAPER', readOnly: false }, cwd: dir, synthetic: false, venueUrl: emulator.server.restUrl, speed: 1,

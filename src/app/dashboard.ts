@@ -1,3 +1,4 @@
+import type { ParentProgress } from '../execution/algo.js';
 import type { Engine } from './engine.js';
 
 /** What the dashboard shows besides the engine: where it runs and for how long. */
@@ -15,6 +16,13 @@ function pct(value: { toString(): string } | null): string {
 
 function signed(value: { toString(): string; isNegative(): boolean }): string {
   return value.isNegative() ? value.toString() : `+${value.toString()}`;
+}
+
+/** Returns one parent order's progress as a dashboard line. */
+export function parentLine(p: ParentProgress): string {
+  const slippage = p.slippageBps === null ? 'n/a' : `${p.slippageBps >= 0 ? '+' : ''}${p.slippageBps.toFixed(2)} bps`;
+  const refusal = p.refusals.length === 0 ? '' : ` | last refusal ${p.refusals[p.refusals.length - 1]!.code}`;
+  return `  ${p.parentId} ${p.algo} ${p.side} ${p.filled}/${p.quantity} remaining ${p.remaining} avg ${p.averagePrice ?? 'n/a'} slippage ${slippage} | ${p.state} children ${p.childrenSent} sent, ${p.openChildren} open${refusal}`;
 }
 
 function uptime(ms: number): string {
@@ -45,6 +53,7 @@ export function renderDashboard(engine: Engine, context: DashboardContext): stri
     const condition = spread > engine.gate.config.liquidity.max_spread_bps ? 'POOR (spread)' : spread > engine.gate.config.liquidity.post_only_spread_bps ? 'THIN (post-only)' : 'GOOD';
     return `${condition} | spread ${spread.toFixed(2)} bps | depth10 ${depth === undefined ? 'n/a' : `${Math.round(depth.bid + depth.ask)} ${ccy}`}`;
   })();
+  const parents = engine.parentProgress();
   const lines = [
     `PRODUCTION TRADING DASHBOARD (${context.environment.toUpperCase()}) — mode ${engine.label}`,
     '='.repeat(72),
@@ -70,7 +79,9 @@ export function renderDashboard(engine: Engine, context: DashboardContext): stri
     'LIQUIDITY',
     `  ${liquidity}`,
     '',
-    `ORDERS: ${engine.projections.orders.size} recorded, ${engine.journal.open.size} open, ${engine.projections.fills.size} fills, ${engine.workingOrders().length} parents working`,
+    `ORDERS: ${engine.projections.orders.size} recorded, ${engine.open.size} open, ${engine.projections.fills.size} fills, ${parents.length} parents working`,
+    'PARENT ORDERS (filled / quantity, remaining, avg price, slippage vs arrival mid)',
+    ...(parents.length === 0 ? ['  (none working)'] : parents.slice(0, 6).map(parentLine)),
     'RECENT GATE DECISIONS',
     ...(engine.decisions.length === 0 ? ['  (none yet)'] : engine.decisions.slice(-6).map((d) => `  ${new Date(d.ts).toISOString().slice(11, 19)} ${d.clientOrderId} ${d.side} ${d.quantity} → ${d.decision.toUpperCase()}${d.codes.length > 0 ? ` [${d.codes.join(', ')}]` : ''}`)),
     'ALERTS',

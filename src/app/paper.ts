@@ -3,6 +3,8 @@ import { ManualClock } from '../domain/clock.js';
 import type { Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { err, ok, type Result } from '../domain/result.js';
+import type { OrderManager } from '../execution/order-manager.js';
+import { recover } from '../execution/recovery.js';
 import { FeeSchedule } from '../fees/schedule.js';
 import type { KillSwitchState } from '../gate/risk-limits.js';
 import type { EventStore } from '../store/event-store.js';
@@ -11,7 +13,7 @@ import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { SimulatedVenue, type StartingBalance } from '../venues/sim/simulated-venue.js';
 import { Engine, type EngineLog, type EngineSetupError, type EngineSummary } from './engine.js';
 import { type ModeSettings, venueForMode } from './modes.js';
-import type { EngineStrategy } from './strategy-port.js';
+import type { Strategy } from '../strategy/strategy.js';
 
 /**
  * Returns empty projections for one instrument, valued in the instrument's quote currency (USDT for BTCUSDT: the
@@ -32,7 +34,7 @@ export interface SimEngineOptions {
   readonly config: KeelConfig;
   readonly mode: ModeSettings;
   readonly spec: InstrumentSpec;
-  readonly strategies: readonly EngineStrategy[];
+  readonly strategies: readonly Strategy[];
   readonly store: EventStore | null;
   /** Projections rebuilt from the store (resume); fresh ones when absent. */
   readonly projections?: Projections;
@@ -43,6 +45,12 @@ export interface SimEngineOptions {
   readonly idPrefix: string;
   readonly log?: EngineLog | null;
   readonly killSwitch?: () => KillSwitchState;
+  /**
+   * Start through recovery (`keel run`): rebuild the state from `store`, reconcile it with the simulator (orders the
+   * previous session left open are closed, balances compared, the opening balance adopted on a new log), and trade
+   * only once they agree. `projections` is ignored then.
+   */
+  readonly recover?: boolean;
 }
 
 /** An engine trading the in-process simulator on event time. */
@@ -62,15 +70,32 @@ export async function buildSimEngine(options: SimEngineOptions): Promise<Result<
   const sim = new SimulatedVenue({
     clock, instruments: [options.spec], balances: options.balances, feeSchedule: FeeSchedule.fromConfig(options.config.fees.schedule),
   });
-  const projections = options.projections ?? projectionsFor(options.config, options.spec);
+  const venue = venueForMode(sim, options.mode);
+  let projections = options.projections ?? projectionsFor(options.config, options.spec);
+  let manager: OrderManager | undefined;
+  if (options.recover === true && options.store !== null) {
+    const recovered = await recover({
+      store: options.store, venue, clock, projections: projectionSettings(options.config, options.spec), symbols: [options.spec.symbol],
+    });
+    if (!recovered.ok) return err({ code: 'RECOVERY_FAILED', message: `${recovered.error.code}: ${recovered.error.message}` });
+    manager = recovered.value.manager;
+    projections = manager.projections;
+    for (const d of recovered.value.report.discrepancies) {
+      options.log?.info({ kind: d.kind, subject: d.subject, expected: d.expected, found: d.found, action: d.action, resolved: d.resolved }, 'recovery: discrepancy');
+    }
+    options.log?.info({ reconciled: recovered.value.report.reconciled, discrepancies: recovered.value.report.discrepancies.length }, 'recovery: reconciled with the venue');
+  }
   const created = await Engine.create({
-    config: options.config, mode: options.mode, spec: options.spec, venue: venueForMode(sim, options.mode), sim, clock, store: options.store,
+    config: options.config, mode: options.mode, spec: options.spec, venue, sim, clock, store: options.store,
     projections, strategies: options.strategies, idPrefix: options.idPrefix,
+    ...(manager !== undefined && { manager }),
     ...(options.log !== undefined && { log: options.log }),
     ...(options.killSwitch !== undefined && { killSwitch: options.killSwitch }),
   });
   if (!created.ok) return created;
   created.value.start(options.balances);
+  // The opening deposits are in the ledger before the first market event, so the first valuation sees the equity.
+  await created.value.idle();
   return ok({ engine: created.value, sim, clock });
 }
 
@@ -95,7 +120,7 @@ export interface ReplayRun {
   readonly config: KeelConfig;
   readonly mode: ModeSettings;
   readonly spec: InstrumentSpec;
-  readonly strategies: readonly EngineStrategy[];
+  readonly strategies: readonly Strategy[];
   readonly inputs: Iterable<SimMarketInput>;
   readonly startTs: number;
   readonly store: EventStore | null;

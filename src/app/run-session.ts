@@ -8,8 +8,9 @@ import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { openEventStore } from '../store/open-store.js';
 import type { EventStore } from '../store/event-store.js';
+import { recover } from '../execution/recovery.js';
 import { rebuildProjections } from '../store/projections.js';
-import { CcxtVenue } from '../venues/ccxt/ccxt-venue.js';
+import { CcxtVenue, createCcxtVenue } from '../venues/ccxt/ccxt-venue.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { DEFAULT_EMULATOR_BALANCES } from '../venues/server/emulator.js';
@@ -35,6 +36,11 @@ export interface RunOptions {
   readonly synthetic: boolean;
   /** Trade `keel venue serve` at this URL (http://127.0.0.1:PORT) through ccxt's binance client instead of the in-process simulator. */
   readonly venueUrl?: string;
+  /**
+   * LIVE: trade the exchange `config.venue` names through CCXT (`createCcxtVenue`), with the configured keys. Only
+   * after the LIVE guard (`resolveMode`: explicit confirmation, keys, a real exchange) passed; never with `venueUrl`.
+   */
+  readonly live?: boolean;
   /** Market time per wall-clock time on the simulator (10: ten seconds of the capture per second). */
   readonly speed: number;
   /** Where the dashboard goes; redrawn in place when `tty`, a plain status line every `statusEveryMs` otherwise. */
@@ -78,6 +84,13 @@ export async function emulatorExchange(url: string, apiKey: string, secret: stri
     apiKey, secret, enableRateLimit: false, timeout: 10_000,
     options: { fetchCurrencies: false, fetchMargins: false, fetchMarkets: { types: ['spot'] }, defaultType: 'spot' },
   });
+  // Recovery lists every open order (no symbol) once at start; the emulator has no such rate-limit surcharge.
+  const options = exchange.options as Record<string, unknown>;
+  options.warnOnFetchOpenOrdersWithoutSymbol = false;
+  // The emulator is a spot account: derivative positions and funding live on Binance's other hosts, which it does not serve.
+  const has = exchange.has as Record<string, boolean | string | undefined>;
+  has.fetchPositions = false;
+  has.fetchFundingHistory = false;
   const api = exchange.urls.api as Record<string, unknown>;
   api.public = `${rest}/api/v3`;
   api.private = `${rest}/api/v3`;
@@ -120,7 +133,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
   let marketName: string;
   const resumedFrom = await lastEventTs(store);
   try {
-    if (options.venueUrl === undefined) {
+    if (options.venueUrl === undefined && options.live !== true) {
       const spec = replayBtcUsdt();
       const rebuilt = await rebuildProjections(store, projectionSettings(config, spec));
       if (!rebuilt.ok) return err(`store ${storePath}: ${rebuilt.error.message}`);
@@ -134,7 +147,8 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       const firstTs = inputs === null ? SYNTHETIC_START_TS : REPLAY_START_TS;
       const shift = resumedFrom === null ? 0 : Math.max(0, resumedFrom + 1_000 - firstTs);
       // Resuming on the in-process simulator: the previous session's venue ended with its process, so its open orders
-      // ended too; the new simulator starts from the balances the log's ledger holds.
+      // ended too (recovery finds them missing on the venue and closes them); the new simulator starts from the
+      // balances the log's ledger holds, which recovery then checks against it before trading resumes.
       const balances = new Map<string, Decimal>();
       for (const [currency, amount] of projections.ledger.cash) balances.set(currency, amount);
       for (const position of projections.ledger.positions.values()) {
@@ -143,15 +157,10 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       const built = await buildSimEngine({
         config, mode: options.mode, spec, strategies: exampleStrategies(), store, projections,
         balances: resumedFrom === null ? DEFAULT_EMULATOR_BALANCES : startingBalances(balances), startTs: firstTs + shift,
-        idPrefix: `s${started.toString(36)}`, log: log.logger, killSwitch,
+        idPrefix: `s${started.toString(36)}`, log: log.logger, killSwitch, recover: true,
       });
       if (!built.ok) return err(built.error.message);
       engine = built.value.engine;
-      const openBefore = [...engine.journal.open];
-      if (openBefore.length > 0) {
-        engine.journal.recordAccount(openBefore.map((clientOrderId) => ({ type: 'OrderCanceled' as const, ts: firstTs + shift, clientOrderId })));
-        log.logger.info({ orders: openBefore.length }, 'orders left open by the previous session closed: the in-process venue ended with it');
-      }
       venueName = `keel simulator (in process, ${options.speed}x)`;
       marketName = inputs === null ? 'synthetic (seed 1)' : 'bundled Binance BTCUSDT capture 2024-08-08, looped';
       const source = inputs;
@@ -178,29 +187,48 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
         }
       };
     } else {
-      const apiKey = config.venue.api_key ?? EMULATOR_DEFAULT_KEY;
-      const secret = config.venue.api_secret ?? EMULATOR_DEFAULT_SECRET;
-      exchange = await emulatorExchange(options.venueUrl, apiKey, secret);
-      const venue = new CcxtVenue({
-        exchange, clock: systemClock, sleeper: timerSleeper, random: Math.random, credentials: { apiKey, secret }, requestsPerSecond: 50, burst: 20,
-        executionPollMs: 200, log: (line) => log.logger.info({ venue: 'ccxt' }, line),
-      });
+      let venue: CcxtVenue;
+      let where: string;
+      if (options.venueUrl !== undefined) {
+        const apiKey = config.venue.api_key ?? EMULATOR_DEFAULT_KEY;
+        const secret = config.venue.api_secret ?? EMULATOR_DEFAULT_SECRET;
+        exchange = await emulatorExchange(options.venueUrl, apiKey, secret);
+        venue = new CcxtVenue({
+          exchange, clock: systemClock, sleeper: timerSleeper, random: Math.random, credentials: { apiKey, secret }, requestsPerSecond: 50, burst: 20,
+          executionPollMs: 200, log: (line) => log.logger.info({ venue: 'ccxt' }, line),
+        });
+        where = options.venueUrl;
+        venueName = `keel venue serve at ${options.venueUrl} (ccxt binance)`;
+      } else {
+        // LIVE: the guard (confirmation, keys, a real exchange) already passed in resolveMode.
+        const created = createCcxtVenue(config, {
+          clock: systemClock, sleeper: timerSleeper, random: Math.random, executionPollMs: 1_000, log: (line) => log.logger.info({ venue: 'ccxt' }, line),
+        });
+        if (!created.ok) return err(`${created.error.code}: ${created.error.message}`);
+        venue = created.value;
+        exchange = venue.exchange;
+        where = config.venue.name;
+        venueName = `${config.venue.name}${config.venue.sandbox ? ' (sandbox)' : ''} via ccxt — LIVE`;
+      }
       const instruments = await venue.instruments();
-      if (!instruments.ok) return err(`venue ${options.venueUrl}: ${instruments.error.message}`);
+      if (!instruments.ok) return err(`venue ${where}: ${instruments.error.message}`);
       const spec: InstrumentSpec | undefined = instruments.value.find((s) => s.base === 'BTC' && s.quote === 'USDT');
-      if (spec === undefined) return err(`venue ${options.venueUrl} lists no BTC/USDT`);
-      const rebuilt = await rebuildProjections(store, projectionSettings(config, spec));
-      if (!rebuilt.ok) return err(`store ${storePath}: ${rebuilt.error.message}`);
+      if (spec === undefined) return err(`venue ${where} lists no BTC/USDT`);
+      const portVenue = venueForMode(venue, options.mode);
+      const recovered = await recover({ store, venue: portVenue, clock: systemClock, projections: projectionSettings(config, spec), symbols: [spec.symbol] });
+      if (!recovered.ok) return err(`recovery against ${where}: ${recovered.error.code}: ${recovered.error.message}`);
+      for (const d of recovered.value.report.discrepancies) log.logger.info({ kind: d.kind, subject: d.subject, expected: d.expected, found: d.found, action: d.action, resolved: d.resolved }, 'recovery: discrepancy');
+      log.logger.info({ reconciled: recovered.value.report.reconciled }, 'recovery: reconciled with the venue');
+      const manager = recovered.value.manager;
       const created = await Engine.create({
-        config, mode: options.mode, spec, venue: venueForMode(venue, options.mode), sim: null, clock: systemClock, store, projections: rebuilt.value,
-        strategies: exampleStrategies(), idPrefix: `e${started.toString(36)}`, log: log.logger, killSwitch,
+        config, mode: options.mode, spec, venue: portVenue, sim: null, clock: systemClock, store, projections: manager.projections, manager,
+        strategies: exampleStrategies(spec), idPrefix: `e${started.toString(36)}`, log: log.logger, killSwitch,
       });
       if (!created.ok) return err(created.error.message);
       engine = created.value;
       const balances = await venue.balances();
-      if (!balances.ok) return err(`venue ${options.venueUrl}: ${balances.error.message}`);
+      if (!balances.ok) return err(`venue ${where}: ${balances.error.message}`);
       engine.start(balances.value.filter((b) => b.total.isPositive()).map((b) => ({ currency: b.currency, amount: b.total })));
-      venueName = `keel venue serve at ${options.venueUrl} (ccxt binance)`;
       marketName = 'the venue\'s stream';
       const venueRef = venue;
       feedLoop = async () => {
@@ -213,8 +241,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       };
       beforeStop = async () => {
         // Cancel what is working, then ask the venue once more so every fill it made is recorded before the summary.
-        for (const parent of engine.workingOrders()) for (const action of parent.cancel(Date.now())) if (action.kind === 'cancel') engine.journal.cancel(action.symbol, action.clientOrderId);
-        await engine.idle();
+        await engine.cancelAll();
         await venueRef.pollExecutions();
         await engine.idle();
       };

@@ -29,15 +29,16 @@ async function run(flags: RunFlags, io: CliIo, signal: AbortSignal): Promise<num
     ...(flags.confirmLive === true && { confirmLive: true }),
   });
   if (!mode.ok) return fail(`${mode.error.code}: ${mode.error.message}`);
-  if (mode.value.trading === 'LIVE') {
-    return fail('LIVE: this build runs the example strategies on the simulator or keel venue serve only; point --venue-url at an emulator, or use PAPER');
+  const live = mode.value.trading === 'LIVE';
+  if (live && (flags.venueUrl !== undefined || flags.synthetic === true)) {
+    return fail('LIVE trades the exchange venue.name names through CCXT: --venue-url and --synthetic are for PAPER and DRY_RUN');
   }
   const speed = Number(flags.speed);
   if (!(speed > 0 && speed <= 10_000)) return fail(`--speed must be a number above 0 and at most 10000 (value: ${JSON.stringify(flags.speed)})`);
   if (flags.synthetic === true && flags.venueUrl !== undefined) return fail('give either --synthetic or --venue-url, not both');
   const outcome = await runSession({
     config, mode: mode.value, cwd: io.cwd, synthetic: flags.synthetic === true, speed, out: io.out,
-    tty: process.stdout.isTTY === true, signal, ...(flags.venueUrl !== undefined && { venueUrl: flags.venueUrl }),
+    tty: process.stdout.isTTY === true, signal, ...(flags.venueUrl !== undefined && { venueUrl: flags.venueUrl }), ...(live && { live }),
   });
   if (!outcome.ok) return fail(outcome.error);
   io.out(`\nkeel run stopped (${outcome.value.resumed ? 'resumed from' : 'new'} store ${outcome.value.storePath}; log ${outcome.value.logFile})\n${formatSummary(outcome.value.summary)}\n`);

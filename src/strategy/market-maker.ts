@@ -57,6 +57,8 @@ export class MarketMaker implements Strategy {
   private readonly quoteLots: number;
   private readonly maxLots: number;
   private lastMidTicks: number | undefined;
+  /** The last prices converted to ticks: a book often repeats one side's price (and the engine the same object). */
+  private readonly tickMemo: Array<{ price: Decimal; ticks: ReturnType<typeof priceToTicks> }> = [];
   private lastInventory: number | undefined;
 
   constructor(readonly config: MarketMakerConfig, name = 'mm') {
@@ -71,11 +73,19 @@ export class MarketMaker implements Strategy {
     this.symbols = [config.spec.symbol];
   }
 
+  private ticksOf(price: Decimal): ReturnType<typeof priceToTicks> {
+    for (const memo of this.tickMemo) if (memo.price === price) return memo.ticks;
+    const ticks = priceToTicks(this.config.spec, price);
+    this.tickMemo.unshift({ price, ticks });
+    if (this.tickMemo.length > 4) this.tickMemo.pop();
+    return ticks;
+  }
+
   onMarket(event: StrategyMarketEvent, portfolio: PortfolioView): readonly Intent[] {
     const spec = this.config.spec;
     if (event.type !== 'book' || event.symbol !== spec.symbol) return [];
-    const bid = priceToTicks(spec, event.bid);
-    const ask = priceToTicks(spec, event.ask);
+    const bid = this.ticksOf(event.bid);
+    const ask = this.ticksOf(event.ask);
     if (!bid.ok || !ask.ok || bid.value >= ask.value) return [];
     const inventory = sizeToLots(spec, portfolio.position(spec.symbol));
     if (!inventory.ok) return [];

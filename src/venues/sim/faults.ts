@@ -50,6 +50,8 @@ export class FaultInjector {
 
   /** Returns whether the market-data stream drops on this market event. */
   nextDisconnect(): boolean {
+    // The market stream has its own generator, used only here: with no disconnects configured there is nothing to draw.
+    if (this.options.disconnectRate <= 0) return false;
     return this.marketRandom.next() < this.options.disconnectRate;
   }
 }

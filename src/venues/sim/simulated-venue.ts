@@ -204,19 +204,20 @@ export class SimulatedVenue implements Venue {
   }
 
   private nextDueTime(): number | undefined {
-    let next: number | undefined;
-    const consider = (t: number | null | undefined): void => {
-      if (t !== null && t !== undefined && (next === undefined || t < next)) next = t;
-    };
-    if (this.hasPerpetual) consider(this.nextFundingTs);
-    for (const order of this.timedOrders) {
-      if (TERMINAL_STATUSES.has(order.state.status)) this.timedOrders.delete(order);
-      else if (order.arrived) consider(order.expireAtMs);
+    // The earliest of the candidate times; Infinity stands for none (no closure: this runs on every market event).
+    let next = this.hasPerpetual ? this.nextFundingTs : Infinity;
+    if (this.timedOrders.size > 0) {
+      for (const order of this.timedOrders) {
+        if (TERMINAL_STATUSES.has(order.state.status)) this.timedOrders.delete(order);
+        else if (order.arrived && order.expireAtMs !== null && order.expireAtMs < next) next = order.expireAtMs;
+      }
     }
-    consider(this.pendingArrivals[0]?.arriveAt);
-    consider(this.disconnectedUntil);
-    consider(this.pendingDeliveries[0]?.deliverAt);
-    return next;
+    const arrival = this.pendingArrivals.length > 0 ? this.pendingArrivals[0]!.arriveAt : Infinity;
+    if (arrival < next) next = arrival;
+    if (this.disconnectedUntil !== null && this.disconnectedUntil < next) next = this.disconnectedUntil;
+    const delivery = this.pendingDeliveries.length > 0 ? this.pendingDeliveries[0]!.deliverAt : Infinity;
+    if (delivery < next) next = delivery;
+    return next === Infinity ? undefined : next;
   }
 
   private processDue(now: number): void {
@@ -255,12 +256,21 @@ export class SimulatedVenue implements Venue {
         if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, true, input.bids, input.asks));
         else state.mdSeq += 1;
         break;
-      case 'book_delta':
-        for (const [ticks, lots] of input.bids) this.applyLevel(state, 'bid', ticks, lots);
-        for (const [ticks, lots] of input.asks) this.applyLevel(state, 'ask', ticks, lots);
+      case 'book_delta': {
+        let topBid = -1;
+        const bids = input.bids;
+        for (let i = 0; i < bids.length; i++) {
+          const level = bids[i]!;
+          this.applyLevel(state, 'bid', level[0], level[1]);
+          if (level[1] > 0 && level[0] > topBid) topBid = level[0];
+        }
+        const asks = input.asks;
+        for (let i = 0; i < asks.length; i++) this.applyLevel(state, 'ask', asks[i]![0], asks[i]![1]);
+        this.uncross(state, topBid);
         if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, false, input.bids, input.asks));
         else state.mdSeq += 1;
         break;
+      }
       case 'trade':
         this.applyTrade(state, input.priceTicks, input.lots, input.takerSide);
         if (this.listened(input.symbol)) this.publish(input.symbol, {
@@ -336,8 +346,25 @@ export class SimulatedVenue implements Venue {
     state.book.replace(bids, asks);
   }
 
+  /**
+   * A recorded feed can leave a level the exchange removed in a message that was never captured, and the book then
+   * crosses, which no exchange's book does. The newest quote wins: levels on the side the update did not just set are
+   * dropped until the book is uncrossed (bounded by the book's depth) — the same rule as the engine's book, so a
+   * post-only order priced from the engine's book is judged against the same touch.
+   */
+  private uncross(state: SymbolState, topBidSet: number): void {
+    for (let guard = 0; guard < 1000; guard++) {
+      const bid = state.book.bestBid();
+      const ask = state.book.bestAsk();
+      if (bid === undefined || ask === undefined || bid < ask) return;
+      if (topBidSet >= ask) this.applyLevel(state, 'ask', ask, 0);
+      else this.applyLevel(state, 'bid', bid, 0);
+    }
+  }
+
   private applyLevel(state: SymbolState, side: SimBookSide, ticks: number, lots: number): void {
-    const previous = state.book.size(side, ticks);
+    // Only our resting orders care how much a level shrank: without any, the level is just set.
+    const previous = this.restingOrders.length === 0 ? 0 : state.book.size(side, ticks);
     if (lots < previous) {
       for (const order of this.restingOrders) {
         if (order.spec === state.spec && order.limitTicks === ticks && this.restSide(order) === side) {
@@ -351,7 +378,7 @@ export class SimulatedVenue implements Venue {
   private applyTrade(state: SymbolState, priceTicks: number, lots: number, takerSide: 'buy' | 'sell'): void {
     state.lastTradeTicks = priceTicks;
     const makerSide = takerSide === 'sell' ? 'buy' : 'sell';
-    const candidates = this.restingOrders
+    const candidates = this.restingOrders.length === 0 ? [] : this.restingOrders
       .filter((order) => order.spec === state.spec && order.request.side === makerSide
         && (makerSide === 'buy' ? order.limitTicks! >= priceTicks : order.limitTicks! <= priceTicks))
       .sort((a, b) => (makerSide === 'buy' ? b.limitTicks! - a.limitTicks! : a.limitTicks! - b.limitTicks!) || a.seq - b.seq);
@@ -383,7 +410,7 @@ export class SimulatedVenue implements Venue {
     }
     // The print took liquidity from the maker side of the book until the feed sets that level again.
     const bookSide: SimBookSide = makerSide === 'buy' ? 'bid' : 'ask';
-    state.book.set(bookSide, priceTicks, state.book.size(bookSide, priceTicks) - lots);
+    state.book.reduce(bookSide, priceTicks, lots);
     this.triggerStops(state);
   }
 
@@ -397,7 +424,7 @@ export class SimulatedVenue implements Venue {
 
   private triggerStops(state: SymbolState): void {
     const last = state.lastTradeTicks;
-    if (last === null) return;
+    if (last === null || this.pendingStops.length === 0) return;
     for (const order of [...this.pendingStops]) {
       if (order.spec !== state.spec || TERMINAL_STATUSES.has(order.state.status)) continue;
       const crossed = order.request.side === 'buy' ? last >= order.stopTicks! : last <= order.stopTicks!;
