@@ -363,14 +363,14 @@ export class SimulatedVenue implements Venue {
   }
 
   private applyLevel(state: SymbolState, side: SimBookSide, ticks: number, lots: number): void {
-    // Only our resting orders care how much a level shrank: without any, the level is just set.
-    const previous = this.restingOrders.length === 0 ? 0 : state.book.size(side, ticks);
-    if (lots < previous) {
-      for (const order of this.restingOrders) {
-        if (order.spec === state.spec && order.limitTicks === ticks && this.restSide(order) === side) {
-          order.ahead = aheadAfterDepletion(order.ahead, previous, lots);
-        }
-      }
+    // Only our resting orders at this price care how much the level shrank: the old size is looked up only for them.
+    const resting = this.restingOrders;
+    let previous = -1;
+    for (let i = 0; i < resting.length; i++) {
+      const order = resting[i]!;
+      if (order.limitTicks !== ticks || order.spec !== state.spec || this.restSide(order) !== side) continue;
+      if (previous < 0) previous = state.book.size(side, ticks);
+      if (lots < previous) order.ahead = aheadAfterDepletion(order.ahead, previous, lots);
     }
     state.book.set(side, ticks, lots);
   }
@@ -378,9 +378,11 @@ export class SimulatedVenue implements Venue {
   private applyTrade(state: SymbolState, priceTicks: number, lots: number, takerSide: 'buy' | 'sell'): void {
     state.lastTradeTicks = priceTicks;
     const makerSide = takerSide === 'sell' ? 'buy' : 'sell';
-    const candidates = this.restingOrders.length === 0 ? [] : this.restingOrders
-      .filter((order) => order.spec === state.spec && order.request.side === makerSide
-        && (makerSide === 'buy' ? order.limitTicks! >= priceTicks : order.limitTicks! <= priceTicks))
+    const reached = (order: SimOrder): boolean => order.spec === state.spec && order.request.side === makerSide
+      && (makerSide === 'buy' ? order.limitTicks! >= priceTicks : order.limitTicks! <= priceTicks);
+    // Most prints reach none of our orders: then nothing is filtered, sorted or allocated.
+    const candidates = !this.restingOrders.some(reached) ? [] : this.restingOrders
+      .filter(reached)
       .sort((a, b) => (makerSide === 'buy' ? b.limitTicks! - a.limitTicks! : a.limitTicks! - b.limitTicks!) || a.seq - b.seq);
     let left = lots;
     let index = 0;
