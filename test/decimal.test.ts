@@ -71,3 +71,15 @@ test('nearest steps bracket a value off its increment', () => {
   assert.equal(negative.below.toString(), '-2');
   assert.equal(negative.above.toString(), '-1');
 });
+
+test('prints the canonical form: the exact digits of units ÷ 10^18, no trailing fractional zeros, padded to minPlaces', () => {
+  const scale = 10n ** 18n;
+  fc.assert(fc.property(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), fc.integer({ min: 0, max: 8 }), (units, minPlaces) => {
+    const magnitude = units < 0n ? -units : units;
+    let fraction = (magnitude % scale).toString().padStart(18, '0');
+    while (fraction.endsWith('0')) fraction = fraction.slice(0, -1);
+    fraction = fraction.padEnd(minPlaces, '0');
+    const body = fraction === '' ? `${magnitude / scale}` : `${magnitude / scale}.${fraction}`;
+    return Decimal.fromUnits(units).toFixedMin(minPlaces) === (units < 0n ? `-${body}` : body);
+  }), { numRuns: 2000 });
+});

@@ -2,6 +2,9 @@ import { type Result, err, ok } from './result.js';
 
 /** Number of fractional digits every {@link Decimal} carries: amounts are exact multiples of 1e-18. */
 export const DECIMAL_SCALE = 18;
+/** Zeros to pad a fraction's digits to {@link DECIMAL_SCALE} places. */
+const ZEROS = '0'.repeat(DECIMAL_SCALE);
+const ZERO_CODE = 48;
 const SCALE_FACTOR = 10n ** BigInt(DECIMAL_SCALE);
 
 /** Why a decimal string was refused. */
@@ -220,11 +223,16 @@ export class Decimal {
    */
   toFixedMin(minPlaces: number): string {
     const negative = this.units < 0n;
-    const magnitude = negative ? -this.units : this.units;
-    const whole = magnitude / SCALE_FACTOR;
-    let fraction = (magnitude % SCALE_FACTOR).toString().padStart(DECIMAL_SCALE, '0').replace(/0+$/, '');
+    // One bigint-to-string conversion, then the point placed in the digits: no division, no regular expression.
+    const digits = (negative ? -this.units : this.units).toString();
+    const split = digits.length - DECIMAL_SCALE;
+    const whole = split > 0 ? digits.slice(0, split) : '0';
+    const padded = split > 0 ? digits.slice(split) : ZEROS.slice(0, -split) + digits;
+    let end = padded.length;
+    while (end > 0 && padded.charCodeAt(end - 1) === ZERO_CODE) end -= 1;
+    let fraction = padded.slice(0, end);
     if (fraction.length < minPlaces) fraction = fraction.padEnd(minPlaces, '0');
-    const body = fraction.length > 0 ? `${whole}.${fraction}` : whole.toString();
+    const body = fraction.length > 0 ? `${whole}.${fraction}` : whole;
     return negative ? `-${body}` : body;
   }
 
