@@ -5,6 +5,8 @@ import path from 'node:path';
 import { Decimal } from '../src/domain/decimal.js';
 import { DipBuyer } from '../examples/strategy/dip-buyer.js';
 import { projectRoot } from './support/paths.js';
+import { main } from '../src/cli/main.js';
+import { memoryIo } from '../src/cli/io.js';
 import { bookPath, flatPortfolio, ramp } from './support/strategy-feed.js';
 
 test('the README example strategy compiles and runs: long in the dip, flat after the recovery', () => {
@@ -20,4 +22,30 @@ test('the README shows the example strategy exactly as it is compiled', () => {
   const section = readme.slice(readme.indexOf('## Writing a strategy'));
   const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
   assert.equal(block, readFileSync(path.join(projectRoot, 'examples', 'strategy', 'dip-buyer.ts'), 'utf8'));
+});
+
+test('keel replay --strategy runs the README example through the engine: deterministic, gated, filled', async () => {
+  const file = path.join(projectRoot, 'examples', 'strategy', 'dip-buyer.ts');
+  const run = async (): Promise<string> => {
+    const io = memoryIo();
+    assert.equal(await main(['replay', '--json', '--strategy', file], io), 0, io.stderr());
+    return io.stdout();
+  };
+  const first = await run();
+  assert.equal(await run(), first);
+  const summary = JSON.parse(first) as { orders: number; fills: number; balances: Record<string, string>; gate: { checked: number; denied: Record<string, number> }; parents: { ended: Record<string, number> } };
+  assert.equal(summary.orders, 21);
+  assert.equal(summary.fills, 15);
+  assert.equal(summary.gate.checked, 21);
+  assert.deepEqual(summary.gate.denied, {});
+  assert.deepEqual(summary.balances, { BTC: '1.00033335', USDT: '99977.9633071818806' });
+});
+
+test('--strategy refuses, with a typed error naming the file, a missing file and a module without createStrategy', async () => {
+  const missing = memoryIo();
+  assert.equal(await main(['replay', '--strategy', 'no/such/strategy.ts'], missing), 1);
+  assert.match(missing.stderr(), /^keel replay: STRATEGY_NOT_FOUND: .*no\/such\/strategy\.ts: no such file\n$/);
+  const noExport = memoryIo();
+  assert.equal(await main(['replay', '--strategy', path.join(projectRoot, 'src', 'strategy', 'trend-follower.ts')], noExport), 1);
+  assert.match(noExport.stderr(), /^keel replay: STRATEGY_EXPORT_MISSING: .*trend-follower\.ts exports no createStrategy\(symbol\) function\n$/);
 });

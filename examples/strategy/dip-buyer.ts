@@ -26,3 +26,8 @@ export class DipBuyer implements Strategy {
     return [{ kind: 'target_position', symbol: this.symbol, target, algo: { kind: 'twap', durationMs: 60_000, slices: 6 } }];
   }
 }
+
+/** What `--strategy FILE` calls: 0.002 on the run's symbol, on dips of 3 bps (the bundled capture spans six minutes). */
+export function createStrategy(symbol: string): Strategy {
+  return new DipBuyer(symbol, Decimal.of('0.002'), 3, 50);
+}

@@ -51,7 +51,7 @@ export function renderDashboard(engine: Engine, context: DashboardContext): stri
     if (bid === undefined || ask === undefined || spread === undefined) return 'no book';
     const depth = engine.book.depthTopLevels(10);
     const condition = spread > engine.gate.config.liquidity.max_spread_bps ? 'POOR (spread)' : spread > engine.gate.config.liquidity.post_only_spread_bps ? 'THIN (post-only)' : 'GOOD';
-    return `${condition} | spread ${spread.toFixed(2)} bps | depth10 ${depth === undefined ? 'n/a' : `${Math.round(depth.bid + depth.ask)} ${ccy}`}`;
+    return `${condition} | spread ${spread < 0.1 ? spread.toFixed(4) : spread.toFixed(2)} bps (${ask - bid} ticks) | depth10 ${depth === undefined ? 'n/a' : `${Math.round(depth.bid + depth.ask)} ${ccy}`}`;
   })();
   const parents = engine.parentProgress();
   const lines = [

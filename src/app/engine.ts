@@ -108,6 +108,8 @@ export interface EngineSummary {
   readonly balances: Readonly<Record<string, string>>;
   readonly position: string;
   readonly gate: { readonly checked: number; readonly denied: Readonly<Record<string, number>> };
+  /** Parent orders: those that ended, by final state (COMPLETED, CANCELED, STOPPED), and those still working. */
+  readonly parents: { readonly ended: Readonly<Record<string, number>>; readonly working: number };
   readonly anomalies: number;
 }
 
@@ -251,6 +253,8 @@ export class Engine {
   private tail: Promise<void> = Promise.resolve();
   private unsubscribe: Unsubscribe | null = null;
   private readonly log: EngineLog | null;
+  /** Parent orders that ended, by their final state (COMPLETED, CANCELED, STOPPED). */
+  readonly parentsEnded = new Map<string, number>();
   readonly label: string;
 
   private constructor(private readonly options: EngineOptions, gate: Gate, volume: RollingTradeVolume) {
@@ -517,7 +521,8 @@ export class Engine {
     this.parentSeq += 1;
     const parentId = `${this.options.idPrefix}${strategy.name}${this.parentSeq}`;
     const edge = intent.expectedEdgeBps;
-    const gate = (order: OrderRequest): GateResult => this.checkChild(order, now, edge);
+    // Each child is gated at the time it is sent (the engine's clock then), not at the parent's start.
+    const gate = (order: OrderRequest): GateResult => this.checkChild(order, this.options.clock.now(), edge);
     const created = intent.kind === 'order' && intent.price !== undefined
       ? LimitChild.create({ parentId, spec, side, quantity, price: intent.price, postOnly: intent.postOnly ?? false, gate })
       : this.createAlgo(this.algoFor(intent.algo), { parentId, spec, side, quantity, gate });
@@ -564,10 +569,15 @@ export class Engine {
       if (!parent.algo.done) continue;
       this.working.splice(i, 1);
       const progress = parent.algo.progress();
-      if (progress.refusals.length > 0 && progress.state === 'STOPPED') {
-        const last = progress.refusals[progress.refusals.length - 1]!;
-        this.log?.info({ parentId: parent.algo.parentId, code: last.code, by: last.by }, 'parent stopped');
-      }
+      this.parentsEnded.set(progress.state, (this.parentsEnded.get(progress.state) ?? 0) + 1);
+      const last = progress.refusals.length > 0 && progress.state === 'STOPPED' ? progress.refusals[progress.refusals.length - 1]! : null;
+      this.log?.info({
+        parentId: progress.parentId, algo: progress.algo, side: progress.side, state: progress.state, quantity: progress.quantity.toString(),
+        filled: progress.filled.toString(), remaining: progress.remaining.toString(), averagePrice: progress.averagePrice?.toString() ?? null,
+        arrivalMid: progress.arrivalMid?.toString() ?? null, slippageBps: progress.slippageBps, fees: progress.fees.toString(),
+        children: { sent: progress.childrenSent, filled: progress.childrenFilled, denied: progress.childrenDenied, rejected: progress.childrenRejected, canceled: progress.childrenCanceled },
+        ...(last !== null && { code: last.code, by: last.by }),
+      }, 'parent done');
       if (parent.key === null) continue;
       const slot = `${parent.strategy}\u0000${parent.key}`;
       if (this.byKey.get(slot) === parent) this.byKey.delete(slot);
@@ -819,6 +829,7 @@ export class Engine {
       balances,
       position: money(this.position),
       gate: { checked: this.gate.counters.orders, denied },
+      parents: { ended: Object.fromEntries([...this.parentsEnded.entries()].sort(([a], [b]) => (a < b ? -1 : 1))), working: this.working.length },
       anomalies: this.projections.anomalies.length,
     };
   }

@@ -21,6 +21,8 @@ import { type ModeSettings, modeLabel, venueForMode } from './modes.js';
 import { buildSimEngine, projectionSettings, startingBalances } from './paper.js';
 import { REPLAY_START_TS, SYNTHETIC_START_TS, bundledCapturePath, inputFromVenue, loadCapture, replayBtcUsdt, shifted, syntheticInputs } from './sources.js';
 import { exampleStrategies } from './starter-strategies.js';
+import { loadStrategyModules } from './strategy-module.js';
+import type { Strategy } from '../strategy/strategy.js';
 
 /** The key pair `keel venue serve` accepts by default (a paper account on loopback, not a secret). */
 export const EMULATOR_DEFAULT_KEY = 'keel-emulator-key';
@@ -41,6 +43,11 @@ export interface RunOptions {
    * after the LIVE guard (`resolveMode`: explicit confirmation, keys, a real exchange) passed; never with `venueUrl`.
    */
   readonly live?: boolean;
+  /**
+   * Strategy modules (`--strategy FILE`, each exporting `createStrategy(symbol)`) traded instead of the example
+   * strategies; none: the examples.
+   */
+  readonly strategyFiles?: readonly string[];
   /** Market time per wall-clock time on the simulator (10: ten seconds of the capture per second). */
   readonly speed: number;
   /** Where the dashboard goes; redrawn in place when `tty`, a plain status line every `statusEveryMs` otherwise. */
@@ -132,6 +139,12 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
   let beforeStop: () => Promise<void> = () => Promise.resolve();
   let marketName: string;
   const resumedFrom = await lastEventTs(store);
+  const strategiesFor = async (spec: InstrumentSpec): Promise<Result<Strategy[], string>> => {
+    if (options.strategyFiles === undefined || options.strategyFiles.length === 0) return ok(exampleStrategies(spec));
+    const loaded = await loadStrategyModules(options.strategyFiles, spec.symbol);
+    if (loaded.ok) log.logger.info({ strategies: loaded.value.map((s) => s.name), files: options.strategyFiles }, 'strategies loaded');
+    return loaded.ok ? loaded : err(`${loaded.error.code}: ${loaded.error.message}`);
+  };
   try {
     if (options.venueUrl === undefined && options.live !== true) {
       const spec = replayBtcUsdt();
@@ -154,8 +167,10 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       for (const position of projections.ledger.positions.values()) {
         if (position.spec.kind === 'spot') balances.set(position.spec.base, (balances.get(position.spec.base) ?? Decimal.ZERO).add(position.quantity));
       }
+      const strategies = await strategiesFor(spec);
+      if (!strategies.ok) return strategies;
       const built = await buildSimEngine({
-        config, mode: options.mode, spec, strategies: exampleStrategies(), store, projections,
+        config, mode: options.mode, spec, strategies: strategies.value, store, projections,
         balances: resumedFrom === null ? DEFAULT_EMULATOR_BALANCES : startingBalances(balances), startTs: firstTs + shift,
         idPrefix: `s${started.toString(36)}`, log: log.logger, killSwitch, recover: true,
       });
@@ -220,9 +235,11 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       for (const d of recovered.value.report.discrepancies) log.logger.info({ kind: d.kind, subject: d.subject, expected: d.expected, found: d.found, action: d.action, resolved: d.resolved }, 'recovery: discrepancy');
       log.logger.info({ reconciled: recovered.value.report.reconciled }, 'recovery: reconciled with the venue');
       const manager = recovered.value.manager;
+      const strategies = await strategiesFor(spec);
+      if (!strategies.ok) return strategies;
       const created = await Engine.create({
         config, mode: options.mode, spec, venue: portVenue, sim: null, clock: systemClock, store, projections: manager.projections, manager,
-        strategies: exampleStrategies(spec), idPrefix: `e${started.toString(36)}`, log: log.logger, killSwitch,
+        strategies: strategies.value, idPrefix: `e${started.toString(36)}`, log: log.logger, killSwitch,
       });
       if (!created.ok) return err(created.error.message);
       engine = created.value;
@@ -247,12 +264,14 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       };
     }
     const context = (): DashboardContext => ({ environment: config.environment, venue: venueName, market: marketName, uptimeMs: Date.now() - started });
+    // The working parents' progress on the plain status line: id algo filled/quantity, average price, slippage vs arrival mid.
+    const workingParents = (): string => engine.parentProgress().slice(0, 3).map((p) => ` parent=${p.parentId}:${p.algo}:${p.side}:${p.filled}/${p.quantity}:avg=${p.averagePrice ?? 'n/a'}:slippage_bps=${p.slippageBps === null ? 'n/a' : p.slippageBps.toFixed(2)}`).join('');
     const statusEvery = options.statusEveryMs ?? (options.tty ? 500 : 5_000);
     const drawer = setInterval(() => {
       if (options.tty) options.out(`\x1b[H\x1b[2J${renderDashboard(engine, context()).join('\n')}\n`);
       else {
         const s = engine.summary();
-        options.out(`${new Date().toISOString()} mode=${s.mode} events=${s.events} orders=${s.orders} fills=${s.fills} equity=${s.final_equity} fees=${s.fees} position=${s.position}${engine.haltedReason === null ? '' : ` halted=${engine.haltedReason}`}\n`);
+        options.out(`${new Date().toISOString()} mode=${s.mode} events=${s.events} orders=${s.orders} fills=${s.fills} equity=${s.final_equity} fees=${s.fees} position=${s.position}${workingParents()}${engine.haltedReason === null ? '' : ` halted=${engine.haltedReason}`}\n`);
       }
     }, statusEvery);
     try {

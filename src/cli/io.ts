@@ -47,3 +47,8 @@ export const ExitCode = {
   /** The command line itself was wrong (unknown command or option). */
   usage: 2,
 } as const;
+
+/** Collects the values of a repeatable option (`--strategy A --strategy B`), in order. */
+export function collectOption(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

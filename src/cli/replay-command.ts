@@ -6,6 +6,7 @@ import { resolveMode } from '../app/modes.js';
 import { runReplay } from '../app/paper.js';
 import { REPLAY_START_TS, SYNTHETIC_START_TS, bundledCapturePath, loadCapture, replayBtcUsdt, syntheticInputs } from '../app/sources.js';
 import { exampleStrategies } from '../app/starter-strategies.js';
+import { loadStrategyModules } from '../app/strategy-module.js';
 import { formatInputError } from '../input/input-error.js';
 import { SqliteEventStore } from '../store/sqlite-event-store.js';
 import { MemoryEventStore } from '../store/memory-event-store.js';
@@ -13,7 +14,7 @@ import type { EventStore } from '../store/event-store.js';
 import { DEFAULT_EMULATOR_BALANCES } from '../venues/server/emulator.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { loadCliConfig } from './config-options.js';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, collectOption } from './io.js';
 
 interface ReplayFlags {
   readonly config?: string;
@@ -24,12 +25,14 @@ interface ReplayFlags {
   readonly seed: string;
   readonly hours: string;
   readonly progress?: boolean;
+  readonly strategy: string[];
 }
 
 /** Returns the summary as the lines `keel replay` prints without `--json`. */
 export function formatSummary(summary: EngineSummary): string {
   const balances = Object.entries(summary.balances).map(([currency, amount]) => `${currency} ${amount}`).join(', ');
   const denied = Object.entries(summary.gate.denied).map(([code, count]) => `${code} ${count}`).join(', ');
+  const ended = Object.entries(summary.parents.ended).map(([state, count]) => `${state} ${count}`).join(', ');
   return [
     `mode          ${summary.mode}`,
     `symbol        ${summary.symbol}`,
@@ -42,6 +45,7 @@ export function formatSummary(summary: EngineSummary): string {
     `max drawdown  ${summary.max_drawdown} ${summary.valuation_currency}`,
     `balances      ${balances}`,
     `gate          ${summary.gate.checked} checked${denied === '' ? '' : `, denied: ${denied}`}`,
+    `parents       ${ended === '' ? 'none ended' : `ended: ${ended}`}, ${summary.parents.working} working`,
   ].join('\n');
 }
 
@@ -80,6 +84,12 @@ async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): 
     inputs = loaded.value;
     startTs = REPLAY_START_TS;
   }
+  let strategies = exampleStrategies(spec);
+  if (flags.strategy.length > 0) {
+    const loaded = await loadStrategyModules(flags.strategy.map((f) => path.resolve(io.cwd, f)), spec.symbol);
+    if (!loaded.ok) return fail(`${loaded.error.code}: ${loaded.error.message}`);
+    strategies = loaded.value;
+  }
   let store: EventStore = new MemoryEventStore();
   if (flags.db !== undefined) {
     const opened = await SqliteEventStore.open({ path: path.resolve(io.cwd, flags.db), synchronous: 'normal' });
@@ -92,7 +102,7 @@ async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): 
   }
   const showProgress = flags.progress !== false && process.stderr.isTTY === true;
   const result = await runReplay({
-    config, mode: mode.value, spec, strategies: exampleStrategies(), inputs, startTs, store, balances: DEFAULT_EMULATOR_BALANCES,
+    config, mode: mode.value, spec, strategies, inputs, startTs, store, balances: DEFAULT_EMULATOR_BALANCES,
     ...(showProgress && { onProgress: progressBar(io, inputs.length) }),
   });
   await store.close();
@@ -115,6 +125,7 @@ export function registerReplayCommand(program: Command, io: CliIo, setExit: (cod
     .option('--synthetic', 'replay the seeded synthetic market instead of a capture')
     .option('--seed <n>', 'synthetic market seed', '1')
     .option('--hours <h>', 'hours of synthetic market', '1')
+    .option('--strategy <file>', 'run the strategy this module builds (it exports createStrategy(symbol)) instead of the examples; repeatable', collectOption, [])
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (file: string | undefined, flags: ReplayFlags) => {
       setExit(await replay(file, flags, io));

@@ -1,9 +1,10 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { resolveMode } from '../app/modes.js';
 import { runSession } from '../app/run-session.js';
 import { formatSummary } from './replay-command.js';
 import { loadCliConfig } from './config-options.js';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, collectOption } from './io.js';
 
 interface RunFlags {
   readonly config?: string;
@@ -14,6 +15,7 @@ interface RunFlags {
   readonly dryRun?: boolean;
   readonly readOnly?: boolean;
   readonly confirmLive?: boolean;
+  readonly strategy: string[];
 }
 
 async function run(flags: RunFlags, io: CliIo, signal: AbortSignal): Promise<number> {
@@ -38,7 +40,7 @@ async function run(flags: RunFlags, io: CliIo, signal: AbortSignal): Promise<num
   if (flags.synthetic === true && flags.venueUrl !== undefined) return fail('give either --synthetic or --venue-url, not both');
   const outcome = await runSession({
     config, mode: mode.value, cwd: io.cwd, synthetic: flags.synthetic === true, speed, out: io.out,
-    tty: process.stdout.isTTY === true, signal, ...(flags.venueUrl !== undefined && { venueUrl: flags.venueUrl }), ...(live && { live }),
+    tty: process.stdout.isTTY === true, signal, strategyFiles: flags.strategy.map((file) => path.resolve(io.cwd, file)), ...(flags.venueUrl !== undefined && { venueUrl: flags.venueUrl }), ...(live && { live }),
   });
   if (!outcome.ok) return fail(outcome.error);
   io.out(`\nkeel run stopped (${outcome.value.resumed ? 'resumed from' : 'new'} store ${outcome.value.storePath}; log ${outcome.value.logFile})\n${formatSummary(outcome.value.summary)}\n`);
@@ -54,6 +56,7 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: (code: 
     .option('--env <environment>', 'environment overlay (sandbox | prod)')
     .option('--synthetic', 'trade the seeded synthetic market instead of the bundled capture')
     .option('--venue-url <url>', 'trade keel venue serve at this URL (http://127.0.0.1:PORT) through ccxt instead of the in-process simulator')
+    .option('--strategy <file>', 'trade the strategy this module builds (it exports createStrategy(symbol)) instead of the examples; repeatable', collectOption, [])
     .option('--speed <x>', 'market time per wall-clock time on the simulator', '10')
     .option('--dry-run', 'DRY_RUN: decide and record every order, send none')
     .option('--read-only', 'no order leaves (enforced at the venue port)')

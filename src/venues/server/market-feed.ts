@@ -1,7 +1,7 @@
 import { Decimal } from '../../domain/decimal.js';
 import { type InstrumentSpec, priceToTicks, sizeToLots } from '../../domain/instrument.js';
 import { type Result, err, ok } from '../../domain/result.js';
-import { type InputError, inputError } from '../../input/input-error.js';
+import { type InputError, describeFsError, inputError } from '../../input/input-error.js';
 import { readLines } from '../../market/line-source.js';
 import { captureScales, parseCaptureLine } from '../../market/readers/binance-capture.js';
 import { type SyntheticOptions, syntheticMarket } from '../../market/synthetic.js';
@@ -87,23 +87,31 @@ export class ReplayFeed implements MarketFeed {
       for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
       return out;
     };
-    for await (const { line, text } of readLines(file)) {
-      if (text.trim() === '') continue;
-      const parsed = parseCaptureLine(text, line, scales, file);
-      if (!parsed.ok) return err(parsed.error);
-      const record = parsed.value;
-      const localMs = Math.floor(Number(text.slice(0, text.indexOf(' '))) / 1e6);
-      if (record.kind === 'snapshot') {
-        seenSnapshot = true;
-        inputs.push({ kind: 'book_snapshot', ts: at(localMs), symbol: spec.symbol, bids: pairs(record.bids), asks: pairs(record.asks) });
-      } else if (record.kind === 'depth' && seenSnapshot) {
-        inputs.push({ kind: 'book_delta', ts: at(record.eventTimeMs), symbol: spec.symbol, bids: pairs(Array.from(record.diff.bids)), asks: pairs(Array.from(record.diff.asks)) });
-      } else if (record.kind === 'other' && record.stream.endsWith('@trade') && seenSnapshot) {
-        const trade = parseTrade(text.slice(text.indexOf(' ') + 1), spec, file, line);
-        if (!trade.ok) return err(trade.error);
-        inputs.push({ ...trade.value, ts: at(trade.value.ts) });
+    let lastLine = 0;
+    try {
+      for await (const { line, text } of readLines(file)) {
+        lastLine = line;
+        if (text.trim() === '') continue;
+        const parsed = parseCaptureLine(text, line, scales, file);
+        if (!parsed.ok) return err(parsed.error);
+        const record = parsed.value;
+        const localMs = Math.floor(Number(text.slice(0, text.indexOf(' '))) / 1e6);
+        if (record.kind === 'snapshot') {
+          seenSnapshot = true;
+          inputs.push({ kind: 'book_snapshot', ts: at(localMs), symbol: spec.symbol, bids: pairs(record.bids), asks: pairs(record.asks) });
+        } else if (record.kind === 'depth' && seenSnapshot) {
+          inputs.push({ kind: 'book_delta', ts: at(record.eventTimeMs), symbol: spec.symbol, bids: pairs(Array.from(record.diff.bids)), asks: pairs(Array.from(record.diff.asks)) });
+        } else if (record.kind === 'other' && record.stream.endsWith('@trade') && seenSnapshot) {
+          const trade = parseTrade(text.slice(text.indexOf(' ') + 1), spec, file, line);
+          if (!trade.ok) return err(trade.error);
+          inputs.push({ ...trade.value, ts: at(trade.value.ts) });
+        }
       }
+    } catch (error) {
+      // A file that cannot be opened, or a gzip stream that breaks off: the one expected failure of reading, as a value.
+      return err(inputError(file, lastLine === 0 ? null : lastLine + 1, null, undefined, `cannot read the capture: ${describeFsError(error)}`));
     }
+    if (inputs.length === 0) return err(inputError(file, null, null, undefined, 'holds no depth snapshot: nothing to replay (a Binance capture in the `keel book` format starts its book with one)'));
     return ok(new ReplayFeed(inputs));
   }
 

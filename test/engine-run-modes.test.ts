@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { defaultConfig } from '../src/config/schema.js';
+import type { ModeSettings } from '../src/app/modes.js';
+import { projectionSettings } from '../src/app/paper.js';
+import { runSession } from '../src/app/run-session.js';
+import { replayBtcUsdt } from '../src/app/sources.js';
+import { rebuildProjections } from '../src/store/projections.js';
+import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import { projectRoot } from './support/paths.js';
+
+interface LogLine {
+  readonly mode: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** Runs `keel run`'s session in a fresh directory until `ms` passed, with the dashboard drawn as on a terminal. */
+async function session(mode: ModeSettings, ms: number, strategyFiles?: readonly string[]) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'keel-run-modes-'));
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  const frames: string[] = [];
+  const outcome = await runSession({
+    config: defaultConfig(), mode, cwd: dir, synthetic: false, speed: 1_000, out: (text) => frames.push(text), tty: true,
+    statusEveryMs: 100, signal: controller.signal, ...(strategyFiles !== undefined && { strategyFiles }),
+  });
+  assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
+  const log = readFileSync(outcome.value.logFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as LogLine);
+  const opened = await SqliteEventStore.open({ path: outcome.value.storePath });
+  assert.ok(opened.ok);
+  const rebuilt = await rebuildProjections(opened.value.store, projectionSettings(defaultConfig(), replayBtcUsdt()));
+  await opened.value.store.close();
+  assert.ok(rebuilt.ok);
+  rmSync(dir, { recursive: true, force: true });
+  return { outcome: outcome.value, frames, log, projections: rebuilt.value };
+}
+
+describe('keel run shows its mode in every log line and on the dashboard', () => {
+  test('DRY_RUN: every log line and every dashboard frame carries DRY_RUN; orders are recorded NEW and none fills', async () => {
+    const { outcome, frames, log, projections } = await session({ trading: 'DRY_RUN', readOnly: false }, 1_500);
+    assert.equal(outcome.summary.mode, 'DRY_RUN');
+    assert.ok(log.length > 3);
+    for (const line of log) assert.equal(line.mode, 'DRY_RUN', JSON.stringify(line));
+    assert.ok(frames.length > 0);
+    // Each frame homes the cursor and clears the terminal (ESC [H ESC [2J) before the title with the mode.
+    for (const frame of frames) assert.ok(frame.startsWith('\u001b[H\u001b[2JPRODUCTION TRADING DASHBOARD (SANDBOX) — mode DRY_RUN\n'), frame.slice(0, 80));
+    assert.ok(projections.orders.size > 0, 'the strategies decided orders');
+    for (const view of projections.orders.values()) assert.equal(view.state.status, 'NEW');
+    assert.equal(projections.fills.size, 0);
+    assert.equal(outcome.summary.fills, 0);
+    assert.deepEqual(outcome.summary.balances, { BTC: '1', USDT: '100000' });
+  });
+
+  test('PAPER+READ_ONLY: the label is on every line and frame; every order is refused READ_ONLY at the port', async () => {
+    const { outcome, frames, log, projections } = await session({ trading: 'PAPER', readOnly: true }, 1_500);
+    assert.equal(outcome.summary.mode, 'PAPER+READ_ONLY');
+    for (const line of log) assert.equal(line.mode, 'PAPER+READ_ONLY', JSON.stringify(line));
+    for (const frame of frames) assert.match(frame, /— mode PAPER\+READ_ONLY\n/);
+    assert.ok(projections.orders.size > 0);
+    for (const view of projections.orders.values()) {
+      assert.equal(view.state.status, 'REJECTED');
+      assert.equal(view.refusal?.code, 'READ_ONLY');
+    }
+    assert.equal(outcome.summary.fills, 0);
+  });
+
+  test('PAPER: the dashboard shows every section of spec 1, the gate\'s decisions with codes and the parents; the log shows each parent\'s end', async () => {
+    const { outcome, frames, log } = await session({ trading: 'PAPER', readOnly: false }, 2_500);
+    assert.ok(outcome.summary.fills > 0, 'the run traded');
+    const last = frames[frames.length - 1]!;
+    for (const pattern of [
+      /— mode PAPER\n/, /^Status: HEALTHY \| Uptime: \d+h \d+m \d+s \| Alerts: \d+ \| Events: \d+$/m,
+      /^ {2}Equity: \d+(\.\d+)? USDT$/m, /^ {2}Cash: [\d.]+ BTC \| [\d.]+ USDT$/m, /^ {2}Realized PnL: [+-][\d.]+ USDT$/m,
+      /^ {2}Unrealized PnL: [+-][\d.]+ USDT$/m, /^ {2}Positions: \d+/m, /^ {2}Window: [A-Z_]+.* \| Utilization: [\d.]+% \| Leverage: /m,
+      /^ {2}Total Paid: [\d.]+ USDT \| Maker: [\d.]+ \| Taker: [\d.]+$/m, /Current Tier: Intro 1 \(0\.600%\/1\.200%\)/,
+      /^LIQUIDITY\n {2}(GOOD|THIN \(post-only\)|POOR \(spread\)) \| spread [\d.]+ bps \(\d+ ticks\) \| depth10 \d+ USDT$/m,
+      /^PARENT ORDERS/m, /^RECENT GATE DECISIONS\n( {2}\d\d:\d\d:\d\d \S+ (buy|sell) [\d.]+ → (ACCEPT|ADJUST|DENY)( \[[A-Z_, ]+\])?\n)+ALERTS\n/m,
+    ]) assert.match(last, pattern);
+    assert.ok(frames.some((frame) => / → DENY \[UNPROFITABLE_AFTER_FEES\]/.test(frame)), 'a denial shows its code');
+    const ended = log.filter((line) => line.msg === 'parent done');
+    assert.ok(ended.length > 0);
+    for (const line of ended) {
+      for (const field of ['parentId', 'algo', 'side', 'state', 'quantity', 'filled', 'remaining', 'averagePrice', 'arrivalMid', 'slippageBps', 'fees', 'children']) assert.ok(field in line, field);
+    }
+    const total = Object.values(outcome.summary.parents.ended).reduce((a, b) => a + b, 0);
+    assert.equal(total, ended.length);
+  });
+
+  test('--strategy: the run trades the README\'s example strategy alone, loaded from its source path', async () => {
+    const { outcome, log, projections } = await session({ trading: 'PAPER', readOnly: false }, 2_500, [path.join(projectRoot, 'examples', 'strategy', 'dip-buyer.ts')]);
+    assert.ok(log.some((line) => line.msg === 'strategies loaded' && JSON.stringify(line.strategies) === '["dip"]'));
+    assert.ok(projections.orders.size > 0);
+    for (const id of projections.orders.keys()) assert.match(id, /dip\d+-\d+$/);
+    assert.ok(outcome.summary.orders > 0);
+  });
+});
