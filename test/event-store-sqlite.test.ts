@@ -163,6 +163,10 @@ test('sqlite: thousands of appends in flight, acknowledged over several turns, e
   assert.ok(rocket.ok);
   assert.deepEqual(rocket.value.map((stored) => stored.seq), [21, 22, 23, 24]);
   assert.deepEqual(rocket.value.map((stored) => stored.event), orderLife('order-🚀-5', 1_005));
+  // The store accounts for its own time on the loop: one run per append, plus the flushes and acknowledgement batches.
+  const loop = store.loopTime();
+  assert.ok(loop.slices > calls.length, `${loop.slices} runs for ${calls.length} appends`);
+  assert.ok(loop.longestSliceMs > 0 && loop.longestSliceMs <= loop.totalMs);
   await store.close();
   const reopened = await SqliteEventStore.open({ path: file });
   assert.ok(reopened.ok);

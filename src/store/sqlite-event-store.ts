@@ -22,6 +22,20 @@ export interface SqliteStoreOptions {
   readonly groupCommitMs?: number;
 }
 
+/**
+ * How long the store has held the caller's event loop: each synchronous run of its own code there (an `append` with
+ * its encoding, a flush to the writer, a batch of acknowledgements), in ms. Everything else — SQLite, the commit and
+ * its fsync, checkpoints — runs on the writer thread.
+ */
+export interface LoopTime {
+  /** The longest single run, ms. */
+  readonly longestSliceMs: number;
+  /** All runs together, ms. */
+  readonly totalMs: number;
+  /** Number of runs. */
+  readonly slices: number;
+}
+
 /** One `append` call awaiting its commit: its sequences are `first` … `first + count − 1`. */
 interface Waiter {
   readonly first: number;
@@ -86,6 +100,9 @@ export class SqliteEventStore implements EventStore {
   private releaseScheduled = false;
   private writeError: string | null = null;
   private closed = false;
+  private longestSliceMs = 0;
+  private totalSliceMs = 0;
+  private slices = 0;
   private readonly byStream: Database.Statement;
   private readonly after: Database.Statement;
   private readonly last: Database.Statement;
@@ -102,7 +119,11 @@ export class SqliteEventStore implements EventStore {
     this.byStream = reader.prepare('SELECT seq, stream, payload FROM events WHERE stream = ? ORDER BY seq');
     this.after = reader.prepare('SELECT seq, stream, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.last = reader.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
-    worker.on('message', (message: FromWriter) => this.onWriter(message));
+    worker.on('message', (message: FromWriter) => {
+      const started = performance.now();
+      this.onWriter(message);
+      this.sliceEnded(started);
+    });
     worker.on('error', (error) => this.failAll(error.message));
     worker.on('exit', () => {
       if (!this.closed) this.failAll('the writer thread stopped');
@@ -149,6 +170,25 @@ export class SqliteEventStore implements EventStore {
   }
 
   append(events: readonly KeelEvent[]): Promise<Result<readonly number[], StoreError>> {
+    const started = performance.now();
+    const appended = this.appendNow(events);
+    this.sliceEnded(started);
+    return appended;
+  }
+
+  /** Returns how long the store's own code has held the caller's event loop so far (see {@link LoopTime}). */
+  loopTime(): LoopTime {
+    return { longestSliceMs: this.longestSliceMs, totalMs: this.totalSliceMs, slices: this.slices };
+  }
+
+  private sliceEnded(started: number): void {
+    const took = performance.now() - started;
+    this.totalSliceMs += took;
+    this.slices += 1;
+    if (took > this.longestSliceMs) this.longestSliceMs = took;
+  }
+
+  private appendNow(events: readonly KeelEvent[]): Promise<Result<readonly number[], StoreError>> {
     if (this.closed) return Promise.resolve(err({ code: 'CLOSED', message: 'the event store is closed' }));
     if (this.writeError !== null) return Promise.resolve(err({ code: 'WRITE_FAILED', message: this.writeError }));
     if (events.length === 0) return Promise.resolve(ok([]));
@@ -159,7 +199,11 @@ export class SqliteEventStore implements EventStore {
     if (text.length >= this.groupCommitEvents * 2) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(() => {
+        const started = performance.now();
+        this.flush();
+        this.sliceEnded(started);
+      });
     }
     return new Promise((resolve) => {
       this.waiters.push({ first, count: events.length, resolve });
@@ -209,7 +253,11 @@ export class SqliteEventStore implements EventStore {
     const next = this.waiters[this.waitersHead];
     if (next !== undefined && next.first + next.count - 1 <= this.durableSeq && !this.releaseScheduled) {
       this.releaseScheduled = true;
-      setImmediate(() => this.release());
+      setImmediate(() => {
+        const started = performance.now();
+        this.release();
+        this.sliceEnded(started);
+      });
     }
   }
 
