@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { defaultConfig } from '../src/config/schema.js';
 import { Decimal } from '../src/domain/decimal.js';
@@ -20,16 +21,18 @@ test('keel run against keel venue serve: the store, the emulator and the ledger 
     const config = defaultConfig();
     const controller = new AbortController();
     const lines: string[] = [];
-    // The trend follower samples every 500 ms and takes a view after 8 samples (the maker's quotes are denied by the
-    // default fee tier's UNPROFITABLE_AFTER_FEES): 8 s of the emulator's real-time synthetic market gives orders, and
-    // usually fills, to compare.
-    setTimeout(() => controller.abort(), 8_000);
+    // The example strategies trade when the emulator's random market gives them a reason, which a few seconds may not;
+    // this run adds a strategy that crosses the spread four times, one order a second, so there are fills to compare
+    // on every run. 7 s of the emulator's real-time synthetic market.
+    setTimeout(() => controller.abort(), 7_000);
     const outcome = await runSession({
       config, mode: { trading: 'PAPER', readOnly: false }, cwd: dir, synthetic: false, venueUrl: emulator.server.restUrl, speed: 1,
       out: (text) => lines.push(text), tty: false, statusEveryMs: 1_000, signal: controller.signal,
+      strategyFiles: [fileURLToPath(new URL('./support/crossing-strategy.js', import.meta.url))],
     });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
-    assert.ok(outcome.value.summary.orders > 0, 'the run sent orders');
+    assert.ok(outcome.value.summary.orders >= 4, `the run sent ${outcome.value.summary.orders} orders`);
+    assert.ok(outcome.value.summary.fills >= 4, `the run booked ${outcome.value.summary.fills} fills`);
 
     const opened = await SqliteEventStore.open({ path: outcome.value.storePath });
     assert.ok(opened.ok);
@@ -52,6 +55,7 @@ test('keel run against keel venue serve: the store, the emulator and the ledger 
 
     // Fills: the same trades, each once.
     const trades = emulator.exchange.myTrades('BTCUSDT', { limit: 1000 });
+    assert.ok(trades.length >= 4, `${trades.length} trades on the emulator`);
     assert.equal(projections.fills.size, trades.length);
 
     // Balances: the ledger (deposits at the start + fills) equals the emulator's account.
