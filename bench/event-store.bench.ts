@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { KeelEvent } from '../src/store/event-codec.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
@@ -32,13 +32,24 @@ const TARGET_EVENTS_PER_S = 150_000;
 /** Events appended (one call each) before the measured runs: JIT, the file's first pages. */
 const WARM_UP = 20_000;
 
-/** Runs `work` with the event loop's delay monitored (1 ms resolution); returns its result and the worst and mean delay, ms. */
-async function worstStallWhile<T>(work: () => Promise<T>): Promise<{ run: T; worstMs: number; meanMs: number }> {
+/**
+ * Runs `work` with the event loop's delay monitored (1 ms resolution) and the process's garbage collections observed;
+ * returns its result, the worst and mean delay and the longest collection pause, ms.
+ */
+async function worstStallWhile<T>(work: () => Promise<T>): Promise<{ run: T; worstMs: number; meanMs: number; longestGcMs: number }> {
+  let longestGcMs = 0;
+  const collections = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longestGcMs = Math.max(longestGcMs, entry.duration);
+  });
+  collections.observe({ entryTypes: ['gc'] });
   const monitor = monitorEventLoopDelay({ resolution: 1 });
   monitor.enable();
   const run = await work();
   monitor.disable();
-  return { run, worstMs: monitor.max / 1e6, meanMs: monitor.mean / 1e6 };
+  // Collection entries are delivered after the fact: let the observer see the last ones.
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  collections.disconnect();
+  return { run, worstMs: monitor.max / 1e6, meanMs: monitor.mean / 1e6, longestGcMs };
 }
 
 const QUANTITY = Decimal.of('0.25');
@@ -174,7 +185,8 @@ async function commitPerEventRun(store: EventStore, count: number): Promise<{ la
  * runs, the floor the machine itself imposes (other processes, timer resolution). The loop's delay also holds the
  * process's garbage collections and the time the OS gives the writer thread, the kernel's fsync or other processes
  * instead, so `store_longest_loop_slice_ms` isolates the store's own part: the longest single run of the store's code
- * on the loop (an append with its encoding, a flush to the writer, a batch of acknowledgements), over the whole run.
+ * on the loop (an append with its encoding, a flush to the writer, a batch of acknowledgements), over the whole run —
+ * which holds any collection that began inside it — and `longest_gc_pause_ms` the longest collection pause seen.
  */
 export const eventStoreBenchmark: Benchmark = {
   name: 'event-store',
@@ -220,6 +232,7 @@ export const eventStoreBenchmark: Benchmark = {
           per_turn_worst_stall_ms: rounded(perTurn.worstMs),
           per_turn_events_per_append: PER_TURN,
           idle_worst_stall_ms: rounded(idle.worstMs),
+          longest_gc_pause_ms: rounded(Math.max(perEvent.longestGcMs, perTurn.longestGcMs)),
           store_longest_loop_slice_ms: rounded(loopTime.longestSliceMs),
           store_loop_ms_per_1000_events: rounded((loopTime.totalMs / total) * 1000),
           events: EVENTS,
