@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import type { KeelEvent } from '../src/store/event-codec.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
@@ -50,6 +51,20 @@ async function worstStallWhile<T>(work: () => Promise<T>): Promise<{ run: T; wor
   await new Promise((resolve) => setTimeout(resolve, 10));
   collections.disconnect();
   return { run, worstMs: monitor.max / 1e6, meanMs: monitor.mean / 1e6, longestGcMs };
+}
+
+/**
+ * Keeps one other thread of this process busy (a worker spinning on arithmetic, no I/O, no store) for `ms` while the
+ * event loop idles: how much a second busy thread alone delays the loop on this machine, the floor under a store whose
+ * commits run on a writer thread.
+ */
+function busyOtherThread(ms: number): Promise<void> {
+  const spin = `let x = 0; const end = Date.now() + ${ms}; while (Date.now() < end) { for (let i = 0; i < 1e5; i++) x += i; }`;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(spin, { eval: true });
+    worker.once('exit', () => resolve());
+    worker.once('error', reject);
+  });
 }
 
 const QUANTITY = Decimal.of('0.25');
@@ -182,7 +197,9 @@ async function commitPerEventRun(store: EventStore, count: number): Promise<{ la
  * events made durable per second), then one `append` per turn of the loop with that turn's 200 events (`per_turn_*`),
  * as an engine that appends what one turn produced. While writing, the event loop's delay is monitored (1 ms
  * resolution) and its worst stall reported; `idle_worst_stall_ms` is the same monitor over one idle second before the
- * runs, the floor the machine itself imposes (other processes, timer resolution). The loop's delay also holds the
+ * runs, the floor the machine itself imposes (other processes, timer resolution), and `busy_thread_worst_stall_ms`
+ * the same while another thread of the process only spins for a second (no I/O, no store): the floor under any
+ * design whose writes run on a second thread, as this store's commits do. The loop's delay also holds the
  * process's garbage collections and the time the OS gives the writer thread, the kernel's fsync or other processes
  * instead, so `store_longest_loop_slice_ms` isolates the store's own part: the longest single run of the store's code
  * on the loop (an append with its encoding, a flush to the writer, a batch of acknowledgements), over the whole run —
@@ -196,6 +213,7 @@ export const eventStoreBenchmark: Benchmark = {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'keel-bench-store-'));
     try {
       const idle = await worstStallWhile(() => new Promise((resolve) => setTimeout(resolve, IDLE_MS)));
+      const busy = await worstStallWhile(() => busyOtherThread(IDLE_MS));
       const grouped = await openStore(path.join(dir, 'grouped.db'), GROUP_COMMIT_EVENTS, GROUP_COMMIT_MS);
       await groupCommitRun(grouped, 0, WARM_UP, 1); // warm-up: JIT, the file's first pages
       const perEvent = await worstStallWhile(() => groupCommitRun(grouped, WARM_UP, EVENTS, 1));
@@ -232,6 +250,7 @@ export const eventStoreBenchmark: Benchmark = {
           per_turn_worst_stall_ms: rounded(perTurn.worstMs),
           per_turn_events_per_append: PER_TURN,
           idle_worst_stall_ms: rounded(idle.worstMs),
+          busy_thread_worst_stall_ms: rounded(busy.worstMs),
           longest_gc_pause_ms: rounded(Math.max(perEvent.longestGcMs, perTurn.longestGcMs)),
           store_longest_loop_slice_ms: rounded(loopTime.longestSliceMs),
           store_loop_ms_per_1000_events: rounded((loopTime.totalMs / total) * 1000),
