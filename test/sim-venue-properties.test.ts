@@ -4,11 +4,9 @@ import fc from 'fast-check';
 import { Decimal } from '../src/domain/decimal.js';
 import { lotsToSize, ticksToPrice } from '../src/domain/instrument.js';
 import type { OrderRequest, OrderSide, TimeInForce } from '../src/domain/order.js';
-import { syntheticMarket } from '../src/market/synthetic.js';
 import type { ExecutionReport } from '../src/venues/port.js';
-import { fromSynthetic } from '../src/venues/sim/market-input.js';
 import type { SimulatedVenueOptions } from '../src/venues/sim/simulated-venue.js';
-import { SPOT, T0, makeVenue, serialize } from './support/sim-venue-setup.js';
+import { SPOT, T0, makeVenue, serialize, syntheticFeed } from './support/sim-venue-setup.js';
 
 /** One step of a random order stream against the synthetic market. */
 type Action =
@@ -37,15 +35,7 @@ interface Run {
 /** Plays an order stream against a synthetic market; every order is priced relative to the touch when it is sent. */
 async function play(seed: number, actions: readonly Action[], options: Partial<SimulatedVenueOptions> = {}): Promise<Run> {
   const { venue, reports } = makeVenue(options);
-  const feed = syntheticMarket({ seed, startTs: T0, perpetual: false, topLots: 10_000 });
-  const step = (events: number): void => {
-    for (let i = 0; i < events; i += 1) {
-      const next = feed.next();
-      if (next.done === true) throw new Error('the synthetic market never ends');
-      const input = fromSynthetic(SPOT.symbol, next.value);
-      if (input !== null) venue.onMarket(input);
-    }
-  };
+  const step = syntheticFeed(venue, { seed, perpetual: false, topLots: 10_000 });
   step(3);
   const requests = new Map<string, OrderRequest>();
   let id = 0;

@@ -23,7 +23,7 @@ import { MemoryEventStore } from '../store/memory-event-store.js';
 import type { Projections } from '../store/projections.js';
 import type { AlgoChoice, Intent, PortfolioView, Strategy, StrategyMarketEvent } from '../strategy/strategy.js';
 import type { ExecutionReport, Unsubscribe, Venue, VenueErrorCode } from '../venues/port.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
+import { type SimMarketInput, applyBookDelta } from '../venues/sim/market-input.js';
 import type { SimulatedVenue } from '../venues/sim/simulated-venue.js';
 import { type ModeSettings, modeLabel } from './modes.js';
 
@@ -386,20 +386,10 @@ export class Engine {
         event = this.bookEvent(now);
         break;
       }
-      case 'book_delta': {
-        let topBid = -1;
-        const bids = input.bids;
-        for (let i = 0; i < bids.length; i++) {
-          const level = bids[i]!;
-          this.book.applyLevel('bid', level[0], level[1]);
-          if (level[1] > 0 && level[0] > topBid) topBid = level[0];
-        }
-        const asks = input.asks;
-        for (let i = 0; i < asks.length; i++) this.book.applyLevel('ask', asks[i]![0], asks[i]![1]);
-        this.uncross(topBid);
+      case 'book_delta':
+        applyBookDelta(this.book, input.bids, input.asks);
         event = this.bookEvent(now);
         break;
-      }
       case 'trade':
         this.volume.add(input.ts, input.priceTicks, input.lots, input.takerSide);
         event = new TradeEvent(now, this.options.spec.symbol, this, input.priceTicks, input.lots, input.takerSide);
@@ -428,21 +418,6 @@ export class Engine {
     this.lastAsk = top.askTicks;
     this.accountChanged = false;
     return new BookTopEvent(now, this.options.spec.symbol, this, top.bidTicks, top.bidLots, top.askTicks, top.askLots);
-  }
-
-  /**
-   * A recorded feed can leave a level the exchange removed in a message that was never captured, and the book then
-   * crosses. The newest quote wins: levels on the side the update did not just set are dropped until the book is
-   * uncrossed (bounded by the book's depth).
-   */
-  private uncross(topBidSet: number): void {
-    for (let guard = 0; guard < 1000; guard++) {
-      const bid = this.book.bestBidTicks();
-      const ask = this.book.bestAskTicks();
-      if (bid === undefined || ask === undefined || bid < ask) return;
-      if (topBidSet >= ask) this.book.applyLevel('ask', ask, 0);
-      else this.book.applyLevel('bid', bid, 0);
-    }
   }
 
   /** Acts on one intent: a cancel always; orders and targets only while trading is allowed. */

@@ -1,3 +1,4 @@
+import { SyncCounters } from './book-sync.js';
 import type { OrderBook } from './order-book.js';
 
 /** A Binance diff-depth event in integer ticks and lots. */
@@ -37,21 +38,20 @@ export const MAX_BUFFERED_DIFFS = 10_000;
  * 1; futures: `pu` = previous `u`). A break is a gap: the book is marked invalid, the gap counted, and the machine
  * waits for the next snapshot, buffering diffs.
  */
-export class BinanceBookSync {
+export class BinanceBookSync extends SyncCounters {
   private current: SyncState = 'awaiting-snapshot';
   private buffer: DepthDiff[] = [];
   private last = -1;
   private firstAfterSnapshot = false;
-  private gapCount = 0;
-  private resyncCount = 0;
-  private snapshotCount = 0;
   /** Called after each diff is applied to the book, including buffered diffs applied by a snapshot. */
   onApplied: ((diff: DepthDiff) => void) | undefined = undefined;
 
   constructor(
     private readonly book: OrderBook,
     private readonly market: 'spot' | 'futures' = 'spot',
-  ) {}
+  ) {
+    super();
+  }
 
   /** The current state. */
   get state(): SyncState {
@@ -61,21 +61,6 @@ export class BinanceBookSync {
   /** The update id the book reflects (the last applied `u`, or the snapshot's lastUpdateId); -1 before any. */
   get lastUpdateId(): number {
     return this.last;
-  }
-
-  /** Sequence breaks detected. */
-  get gaps(): number {
-    return this.gapCount;
-  }
-
-  /** Snapshots applied after a gap: attempts to resynchronize the book. */
-  get resyncs(): number {
-    return this.resyncCount;
-  }
-
-  /** Snapshots applied. */
-  get snapshots(): number {
-    return this.snapshotCount;
   }
 
   /** Forgets everything: the book is marked invalid and the machine waits for a snapshot with an empty buffer. */
@@ -91,8 +76,7 @@ export class BinanceBookSync {
    * number of buffered diffs applied; a gap among them is counted and leaves the machine waiting again.
    */
   onSnapshot(lastUpdateId: number, bids: ArrayLike<number>, asks: ArrayLike<number>): number {
-    if (this.gapCount > 0 && this.current === 'awaiting-snapshot') this.resyncCount++;
-    this.snapshotCount++;
+    this.countSnapshot(this.current === 'awaiting-snapshot');
     this.book.applySnapshot(bids, asks);
     this.last = lastUpdateId;
     this.current = 'synced';
@@ -133,7 +117,7 @@ export class BinanceBookSync {
       continues = this.market === 'spot' ? diff.firstId === last + 1 : diff.prevLastId === last;
     }
     if (!continues) {
-      this.gapCount++;
+      this.countGap();
       this.current = 'awaiting-snapshot';
       this.book.markInvalid();
       this.buffer = [copy(diff)];

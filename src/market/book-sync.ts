@@ -41,31 +41,54 @@ export interface VenueBookSync {
 }
 
 /**
- * The part every snapshot-and-delta venue shares: counters, the waiting state, applying a record to the book. A
- * subclass says when a delta continues the sequence ({@link continues}) and what it remembers of one
- * ({@link remember}).
+ * The counts every book synchronizer keeps, Binance's diff-depth procedure as well as the snapshot-and-delta venues:
+ * sequence breaks, snapshots applied, and resyncs, the snapshots that arrive while the book waits after a break.
  */
-export abstract class SnapshotDeltaSync implements VenueBookSync {
-  protected waiting = true;
-  protected last: number | undefined = undefined;
+export abstract class SyncCounters {
   private gapCount = 0;
   private resyncCount = 0;
   private snapshotCount = 0;
-  private skippedCount = 0;
-  onApplied: ((update: AppliedUpdate) => void) | undefined = undefined;
 
-  constructor(readonly book: OrderBook, readonly crossedMeansGap: boolean) {}
-
+  /** Sequence breaks detected. */
   get gaps(): number {
     return this.gapCount;
   }
 
+  /** Snapshots applied after a gap: attempts to resynchronize the book. */
   get resyncs(): number {
     return this.resyncCount;
   }
 
+  /** Snapshots applied. */
   get snapshots(): number {
     return this.snapshotCount;
+  }
+
+  /** Counts a sequence break. */
+  protected countGap(): void {
+    this.gapCount++;
+  }
+
+  /** Counts a snapshot, and a resync when the book was `waiting` for one after a gap. */
+  protected countSnapshot(waiting: boolean): void {
+    if (waiting && this.gapCount > 0) this.resyncCount++;
+    this.snapshotCount++;
+  }
+}
+
+/**
+ * The part every snapshot-and-delta venue shares: counters, the waiting state, applying a record to the book. A
+ * subclass says when a delta continues the sequence ({@link continues}) and what it remembers of one
+ * ({@link remember}).
+ */
+export abstract class SnapshotDeltaSync extends SyncCounters implements VenueBookSync {
+  protected waiting = true;
+  protected last: number | undefined = undefined;
+  private skippedCount = 0;
+  onApplied: ((update: AppliedUpdate) => void) | undefined = undefined;
+
+  constructor(readonly book: OrderBook, readonly crossedMeansGap: boolean) {
+    super();
   }
 
   get skipped(): number {
@@ -91,8 +114,7 @@ export abstract class SnapshotDeltaSync implements VenueBookSync {
 
   onBook(record: BookRecord): void {
     if (record.kind === 'snapshot' || this.resetsBook(record)) {
-      if (this.waiting && this.gapCount > 0) this.resyncCount++;
-      this.snapshotCount++;
+      this.countSnapshot(this.waiting);
       this.book.applySnapshot(record.bids, record.asks);
       this.waiting = false;
       this.apply(record, false);
@@ -125,7 +147,7 @@ export abstract class SnapshotDeltaSync implements VenueBookSync {
 
   declareGap(): void {
     if (this.waiting) return;
-    this.gapCount++;
+    this.countGap();
     this.waiting = true;
     this.book.markInvalid();
   }

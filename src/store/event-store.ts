@@ -106,3 +106,54 @@ export async function* replayEvents(
 export function chainChecksum(previous: number, seq: number, stream: string, payload: string): number {
   return crc32(`${seq}\n${stream}\n${payload}`, previous);
 }
+
+/** One step of a log's schema history: the statements that take the schema from `version − 1` to `version`. */
+export interface SchemaMigration {
+  readonly version: number;
+  readonly statements: readonly string[];
+}
+
+/** A record as verification reads it back: a damaged row may hold something other than text as stream or payload. */
+export interface StoredRow {
+  readonly seq: number;
+  readonly stream: unknown;
+  readonly payload: unknown;
+  readonly checksum: number;
+}
+
+/** Where a log's verified prefix ends, and what is wrong with the record after it. */
+export interface ChainVerdict {
+  /** Sequence of the last record that verified (0 when none); also the number of records kept. */
+  readonly lastGoodSequence: number;
+  /** Checksum of that record (0 when none): the next append chains from it. */
+  readonly lastChecksum: number;
+  /** The first bad record, or null when every record verified. */
+  readonly damage: { readonly kind: DamageKind; readonly seq: number } | null;
+}
+
+/**
+ * Walks a log's records in sequence order and returns where the good prefix ends: the first record whose sequence
+ * is not the next one (`SEQUENCE_GAP`) or whose checksum does not chain from the one before (`CHECKSUM_MISMATCH`,
+ * also when its stream or payload is not text). Stops reading at the first bad record.
+ */
+export function verifyChain(rows: Iterable<StoredRow>): ChainVerdict {
+  let previous = 0;
+  let expectedSeq = 1;
+  let damage: { kind: DamageKind; seq: number } | null = null;
+  for (const row of rows) {
+    if (row.seq !== expectedSeq) {
+      damage = { kind: 'SEQUENCE_GAP', seq: row.seq };
+      break;
+    }
+    const checksum = typeof row.payload === 'string' && typeof row.stream === 'string'
+      ? chainChecksum(previous, row.seq, row.stream, row.payload)
+      : -1;
+    if (checksum !== row.checksum) {
+      damage = { kind: 'CHECKSUM_MISMATCH', seq: row.seq };
+      break;
+    }
+    previous = checksum;
+    expectedSeq += 1;
+  }
+  return { lastGoodSequence: expectedSeq - 1, lastChecksum: previous, damage };
+}

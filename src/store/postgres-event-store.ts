@@ -2,13 +2,15 @@ import pg from 'pg';
 import { type Result, err, ok } from '../domain/result.js';
 import { type KeelEvent, decodeEvent, encodeEvent, streamOf } from './event-codec.js';
 import {
-  type DamageKind,
   type EventStore,
   type OpenedEventStore,
   type RecoveryReport,
+  type SchemaMigration,
   type StoreError,
   type StoredEvent,
+  type StoredRow,
   chainChecksum,
+  verifyChain,
 } from './event-store.js';
 
 /** How to open a PostgreSQL event log. */
@@ -28,7 +30,7 @@ export interface PostgresStoreOptions {
 export const POSTGRES_LOG_LOCK = 0x6b65656c; // "keel"
 
 /** The schema's history, oldest first; same versions and meaning as the SQLite log's. */
-export const POSTGRES_MIGRATIONS: readonly { readonly version: number; readonly statements: readonly string[] }[] = [
+export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
   {
     version: 1,
     statements: [
@@ -100,27 +102,16 @@ export async function migratePostgres(client: pg.ClientBase, target = POSTGRES_S
   return ok(found);
 }
 
+/** Yields PostgreSQL's rows with the BIGINT columns (returned as text) as numbers, one at a time. */
+function* numericRows(rows: Iterable<{ seq: string; stream: string; payload: string; checksum: string }>): Generator<StoredRow> {
+  for (const row of rows) yield { seq: Number(row.seq), stream: row.stream, payload: row.payload, checksum: Number(row.checksum) };
+}
+
 async function verifyAndQuarantine(client: pg.ClientBase): Promise<Omit<RecoveryReport, 'schemaVersion' | 'migratedFrom'>> {
   const rows = await client.query<{ seq: string; stream: string; payload: string; checksum: string }>(
     'SELECT seq, stream, payload, checksum FROM keel_events ORDER BY seq',
   );
-  let previous = 0;
-  let expectedSeq = 1;
-  let damage: { kind: DamageKind; seq: number } | null = null;
-  for (const row of rows.rows) {
-    const seq = Number(row.seq);
-    if (seq !== expectedSeq) {
-      damage = { kind: 'SEQUENCE_GAP', seq };
-      break;
-    }
-    const checksum = chainChecksum(previous, seq, row.stream, row.payload);
-    if (checksum !== Number(row.checksum)) {
-      damage = { kind: 'CHECKSUM_MISMATCH', seq };
-      break;
-    }
-    previous = checksum;
-    expectedSeq += 1;
-  }
+  const { lastGoodSequence, damage } = verifyChain(numericRows(rows.rows));
   let dropped = 0;
   if (damage !== null) {
     await client.query(
@@ -129,7 +120,7 @@ async function verifyAndQuarantine(client: pg.ClientBase): Promise<Omit<Recovery
     );
     dropped = (await client.query('DELETE FROM keel_events WHERE seq >= $1', [damage.seq])).rowCount ?? 0;
   }
-  return { recordsKept: expectedSeq - 1, lastGoodSequence: expectedSeq - 1, recordsDropped: dropped, damage };
+  return { recordsKept: lastGoodSequence, lastGoodSequence, recordsDropped: dropped, damage };
 }
 
 /**

@@ -2,22 +2,16 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Result, err, ok } from '../domain/result.js';
-import { type DamageKind, type RecoveryReport, type StoreError, chainChecksum } from './event-store.js';
+import { type RecoveryReport, type SchemaMigration, type StoreError, type StoredRow, chainChecksum, verifyChain } from './event-store.js';
 
 /** How hard SQLite works to keep a commit across a power loss (PRAGMA synchronous, in WAL mode). */
 export type SqliteSynchronous = 'normal' | 'full';
-
-/** One migration: the statements that take the schema from `version − 1` to `version`. */
-export interface SqliteMigration {
-  readonly version: number;
-  readonly statements: readonly string[];
-}
 
 /**
  * The schema's history, oldest first. Version 1: the event log. Version 2: the stream index (read back one order) and
  * the quarantine table that keeps records judged bad on open. A new version is appended here, never edited.
  */
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
   {
     version: 1,
     statements: [
@@ -99,13 +93,6 @@ export function migrateSqlite(db: Database.Database, target = SQLITE_SCHEMA_VERS
     })();
   }
   return ok(found);
-}
-
-interface Row {
-  seq: number;
-  stream: string;
-  payload: string;
-  checksum: number;
 }
 
 /**
@@ -205,26 +192,9 @@ function verifyAndQuarantine(db: Database.Database): {
   report: Omit<RecoveryReport, 'schemaVersion' | 'migratedFrom'>;
   last: { seq: number; checksum: number };
 } {
-  let previous = 0;
-  let expectedSeq = 1;
-  let kept = 0;
-  let damage: { kind: DamageKind; seq: number } | null = null;
-  for (const row of db.prepare('SELECT seq, stream, payload, checksum FROM events ORDER BY seq').iterate() as IterableIterator<Row>) {
-    if (row.seq !== expectedSeq) {
-      damage = { kind: 'SEQUENCE_GAP', seq: row.seq };
-      break;
-    }
-    const checksum = typeof row.payload === 'string' && typeof row.stream === 'string'
-      ? chainChecksum(previous, row.seq, row.stream, row.payload)
-      : -1;
-    if (checksum !== row.checksum) {
-      damage = { kind: 'CHECKSUM_MISMATCH', seq: row.seq };
-      break;
-    }
-    previous = checksum;
-    expectedSeq += 1;
-    kept += 1;
-  }
+  const { lastGoodSequence, lastChecksum, damage } = verifyChain(
+    db.prepare('SELECT seq, stream, payload, checksum FROM events ORDER BY seq').iterate() as IterableIterator<StoredRow>,
+  );
   let dropped = 0;
   if (damage !== null) {
     const from = damage.seq;
@@ -236,7 +206,7 @@ function verifyAndQuarantine(db: Database.Database): {
     })();
   }
   return {
-    report: { recordsKept: kept, lastGoodSequence: expectedSeq - 1, recordsDropped: dropped, damage },
-    last: { seq: expectedSeq - 1, checksum: previous },
+    report: { recordsKept: lastGoodSequence, lastGoodSequence, recordsDropped: dropped, damage },
+    last: { seq: lastGoodSequence, checksum: lastChecksum },
   };
 }

@@ -1,22 +1,12 @@
 import { Decimal } from '../../src/domain/decimal.js';
-import { syntheticMarket } from '../../src/market/synthetic.js';
-import { fromSynthetic } from '../../src/venues/sim/market-input.js';
-import { SPOT, T0, makeVenue } from '../support/sim-venue-setup.js';
+import { SPOT, makeVenue, syntheticFeed } from '../support/sim-venue-setup.js';
 import { registerVenueConformance } from './venue-conformance.js';
 
 let ids = 0;
 
 registerVenueConformance('SimulatedVenue', () => {
   const { venue } = makeVenue();
-  const feed = syntheticMarket({ seed: 7, startTs: T0, perpetual: false });
-  const step = (events: number): void => {
-    for (let i = 0; i < events; i += 1) {
-      const next = feed.next();
-      if (next.done === true) throw new Error('the synthetic market never ends');
-      const input = fromSynthetic(SPOT.symbol, next.value);
-      if (input !== null) venue.onMarket(input);
-    }
-  };
+  const step = syntheticFeed(venue, { seed: 7, perpetual: false });
   step(20);
   const top = (): { bid: Decimal; ask: Decimal } => {
     const book = venue.topOfBook(SPOT.symbol)!;

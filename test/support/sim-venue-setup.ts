@@ -2,7 +2,9 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { Decimal } from '../../src/domain/decimal.js';
 import { type InstrumentSpec, defineInstrument } from '../../src/domain/instrument.js';
 import type { OrderRequest, OrderSide, OrderType, TimeInForce } from '../../src/domain/order.js';
+import { type SyntheticOptions, syntheticMarket } from '../../src/market/synthetic.js';
 import type { ExecutionReport } from '../../src/venues/port.js';
+import { fromSynthetic } from '../../src/venues/sim/market-input.js';
 import { SimulatedVenue, type SimulatedVenueOptions } from '../../src/venues/sim/simulated-venue.js';
 
 function instrument(input: Parameters<typeof defineInstrument>[0]): InstrumentSpec {
@@ -35,6 +37,22 @@ export function makeVenue(overrides: Partial<SimulatedVenueOptions> = {}): { ven
   const reports: ExecutionReport[] = [];
   venue.onExecution((report) => reports.push(report));
   return { venue, clock, reports };
+}
+
+/**
+ * Returns a function that feeds `venue` the next `events` events of a synthetic market (for {@link SPOT}) started at
+ * {@link T0} with `options`; the market never ends, so every call feeds exactly that many events.
+ */
+export function syntheticFeed(venue: SimulatedVenue, options: Partial<Omit<SyntheticOptions, 'startTs'>>): (events: number) => void {
+  const feed = syntheticMarket({ startTs: T0, ...options });
+  return (events) => {
+    for (let i = 0; i < events; i += 1) {
+      const next = feed.next();
+      if (next.done === true) throw new Error('the synthetic market never ends');
+      const input = fromSynthetic(SPOT.symbol, next.value);
+      if (input !== null) venue.onMarket(input);
+    }
+  };
 }
 
 let nextId = 1;

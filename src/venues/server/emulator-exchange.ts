@@ -9,7 +9,7 @@ import type { SimMarketInput } from '../sim/market-input.js';
 import { SimulatedVenue, type StartingBalance } from '../sim/simulated-venue.js';
 import { type BinanceError, BinanceErrors } from './binance-errors.js';
 import type {
-  BinanceOrderStatus, EmulatorStore, StoreError, StoredBalance, StoredOrder, StoredTrade,
+  BinanceOrderStatus, BinanceOrderTerms, EmulatorStore, StoreError, StoredBalance, StoredOrder, StoredTrade,
 } from './emulator-store.js';
 
 /** Binance's commission when none is configured: 0.1% maker and taker (its base spot tier). */
@@ -35,30 +35,19 @@ export interface EmulatorExchangeOptions {
 }
 
 /** A new order as the REST layer parsed it (Binance names, exact decimals). */
-export interface NewOrder {
-  readonly symbol: string;
-  readonly side: 'BUY' | 'SELL';
-  readonly type: 'LIMIT' | 'MARKET' | 'LIMIT_MAKER';
-  readonly timeInForce: 'GTC' | 'IOC' | 'FOK';
+export interface NewOrder extends Pick<BinanceOrderTerms, 'symbol' | 'side' | 'type' | 'timeInForce'> {
   readonly quantity: Decimal;
   readonly price: Decimal | null;
   readonly clientOrderId: string;
 }
 
-/** One of the account's orders in memory. */
-interface AccountOrder {
-  readonly symbol: string;
-  readonly orderId: number;
-  readonly clientOrderId: string;
-  readonly side: 'BUY' | 'SELL';
-  readonly type: 'LIMIT' | 'MARKET' | 'LIMIT_MAKER';
-  readonly timeInForce: 'GTC' | 'IOC' | 'FOK';
+/** One of the account's orders in memory: exact decimals, and the fields a fill or cancel changes. */
+interface AccountOrder extends BinanceOrderTerms {
   readonly price: Decimal | null;
   readonly origQty: Decimal;
   executedQty: Decimal;
   quoteQty: Decimal;
   status: BinanceOrderStatus;
-  readonly time: number;
   updateTime: number;
 }
 

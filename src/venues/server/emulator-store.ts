@@ -4,14 +4,19 @@ import { type Result, err, ok } from '../../domain/result.js';
 /** Binance's order statuses, as the emulator reports them. */
 export type BinanceOrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
 
-/** One of the account's orders as stored: decimals as strings, times epoch ms. */
-export interface StoredOrder {
+/** What an order was placed as, in Binance's terms; fixed for the order's life. `time` is epoch ms. */
+export interface BinanceOrderTerms {
   readonly symbol: string;
   readonly orderId: number;
   readonly clientOrderId: string;
   readonly side: 'BUY' | 'SELL';
   readonly type: 'LIMIT' | 'MARKET' | 'LIMIT_MAKER';
   readonly timeInForce: 'GTC' | 'IOC' | 'FOK';
+  readonly time: number;
+}
+
+/** One of the account's orders as stored: decimals as strings, times epoch ms. */
+export interface StoredOrder extends BinanceOrderTerms {
   /** Limit price, or null for MARKET. */
   readonly price: string | null;
   readonly origQty: string;
@@ -19,7 +24,6 @@ export interface StoredOrder {
   /** Σ price × quantity of the fills, quote currency. */
   readonly cummulativeQuoteQty: string;
   readonly status: BinanceOrderStatus;
-  readonly time: number;
   readonly updateTime: number;
 }
 

@@ -20,6 +20,44 @@ export type SimMarketInput =
   | { readonly kind: 'trade'; readonly ts: number; readonly symbol: string; readonly tradeId: string; readonly priceTicks: number; readonly lots: number; readonly takerSide: 'buy' | 'sell' }
   | { readonly kind: 'funding_rate'; readonly ts: number; readonly symbol: string; readonly rate: Decimal; readonly nextFundingTs: number | null };
 
+/** A book a `book_delta` is applied to: it sets one level and reads its touch, in integer ticks and lots. */
+export interface DeltaBook {
+  /** Sets the size of the level at `ticks` on `side` to `lots`; 0 removes it. */
+  applyLevel(side: 'bid' | 'ask', ticks: number, lots: number): void;
+  /** Returns the best bid, ticks, or undefined when the side is empty. */
+  bestBidTicks(): number | undefined;
+  /** Returns the best ask, ticks, or undefined when the side is empty. */
+  bestAskTicks(): number | undefined;
+}
+
+/** Most levels {@link applyBookDelta} drops to uncross a book; more than any book's depth. */
+const UNCROSS_GUARD = 1000;
+
+/**
+ * Applies a `book_delta` to `book`: the bid levels, then the ask levels, then uncrosses the book. A recorded feed can
+ * leave a level the exchange removed in a message that was never captured, and the book then crosses, which no
+ * exchange's book does. The newest quote wins: while the book is crossed or locked, the touch on the side the delta
+ * did not just set is dropped (an ask at or below the highest bid the delta set, else the bid), bounded by the book's
+ * depth. The engine's book and the simulator's book both take deltas through here, so a post-only order priced from
+ * the engine's book is judged by the simulator against the same touch.
+ */
+export function applyBookDelta(book: DeltaBook, bids: readonly SimLevel[], asks: readonly SimLevel[]): void {
+  let topBid = -1;
+  for (let i = 0; i < bids.length; i++) {
+    const level = bids[i]!;
+    book.applyLevel('bid', level[0], level[1]);
+    if (level[1] > 0 && level[0] > topBid) topBid = level[0];
+  }
+  for (let i = 0; i < asks.length; i++) book.applyLevel('ask', asks[i]![0], asks[i]![1]);
+  for (let guard = 0; guard < UNCROSS_GUARD; guard++) {
+    const bid = book.bestBidTicks();
+    const ask = book.bestAskTicks();
+    if (bid === undefined || ask === undefined || bid < ask) return;
+    if (topBid >= ask) book.applyLevel('ask', ask, 0);
+    else book.applyLevel('bid', bid, 0);
+  }
+}
+
 const RATE_E8_UNIT = Decimal.of('0.00000001');
 
 /**

@@ -17,7 +17,7 @@ import type {
   VenueErrorCode, VenueFunding, VenueOrder, VenuePosition,
 } from '../port.js';
 import { FaultInjector, type FaultOptions } from './faults.js';
-import type { SimLevel, SimMarketInput } from './market-input.js';
+import { type DeltaBook, type SimLevel, type SimMarketInput, applyBookDelta } from './market-input.js';
 import { aheadAfterDepletion, allocateTradeAtLevel } from './queue-position.js';
 import { OrderRateLimiter } from './rate-limit.js';
 import { SimBook, type SimBookSide } from './sim-book.js';
@@ -86,6 +86,8 @@ interface SymbolState {
   fundingRate: Decimal | null;
   /** Market-data sequence number of the events published for this symbol. */
   mdSeq: number;
+  /** The book as `book_delta` input sees it: each level set also updates the queue position of our orders there. */
+  readonly deltaBook: DeltaBook;
 }
 
 interface PendingDelivery {
@@ -162,7 +164,16 @@ export class SimulatedVenue implements Venue {
   constructor(options: SimulatedVenueOptions) {
     this.clock = options.clock;
     for (const spec of options.instruments) {
-      this.symbols.set(spec.symbol, { spec, book: new SimBook(), lastTradeTicks: null, fundingRate: null, mdSeq: 0 });
+      const book = new SimBook();
+      const state: SymbolState = {
+        spec, book, lastTradeTicks: null, fundingRate: null, mdSeq: 0,
+        deltaBook: {
+          applyLevel: (side, ticks, lots) => this.applyLevel(state, side, ticks, lots),
+          bestBidTicks: () => book.bestBid(),
+          bestAskTicks: () => book.bestAsk(),
+        },
+      };
+      this.symbols.set(spec.symbol, state);
     }
     this.ledger = new Ledger((symbol) => {
       const state = this.symbols.get(symbol);
@@ -256,21 +267,11 @@ export class SimulatedVenue implements Venue {
         if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, true, input.bids, input.asks));
         else state.mdSeq += 1;
         break;
-      case 'book_delta': {
-        let topBid = -1;
-        const bids = input.bids;
-        for (let i = 0; i < bids.length; i++) {
-          const level = bids[i]!;
-          this.applyLevel(state, 'bid', level[0], level[1]);
-          if (level[1] > 0 && level[0] > topBid) topBid = level[0];
-        }
-        const asks = input.asks;
-        for (let i = 0; i < asks.length; i++) this.applyLevel(state, 'ask', asks[i]![0], asks[i]![1]);
-        this.uncross(state, topBid);
+      case 'book_delta':
+        applyBookDelta(state.deltaBook, input.bids, input.asks);
         if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, false, input.bids, input.asks));
         else state.mdSeq += 1;
         break;
-      }
       case 'trade':
         this.applyTrade(state, input.priceTicks, input.lots, input.takerSide);
         if (this.listened(input.symbol)) this.publish(input.symbol, {
@@ -344,22 +345,6 @@ export class SimulatedVenue implements Venue {
       order.ahead = aheadAfterDepletion(order.ahead, previous, incoming[side].get(order.limitTicks!) ?? 0);
     }
     state.book.replace(bids, asks);
-  }
-
-  /**
-   * A recorded feed can leave a level the exchange removed in a message that was never captured, and the book then
-   * crosses, which no exchange's book does. The newest quote wins: levels on the side the update did not just set are
-   * dropped until the book is uncrossed (bounded by the book's depth) — the same rule as the engine's book, so a
-   * post-only order priced from the engine's book is judged against the same touch.
-   */
-  private uncross(state: SymbolState, topBidSet: number): void {
-    for (let guard = 0; guard < 1000; guard++) {
-      const bid = state.book.bestBid();
-      const ask = state.book.bestAsk();
-      if (bid === undefined || ask === undefined || bid < ask) return;
-      if (topBidSet >= ask) this.applyLevel(state, 'ask', ask, 0);
-      else this.applyLevel(state, 'bid', bid, 0);
-    }
   }
 
   private applyLevel(state: SymbolState, side: SimBookSide, ticks: number, lots: number): void {
