@@ -2,7 +2,7 @@ import type { InstrumentSpec } from '../domain/instrument.js';
 import type { InputError } from '../input/input-error.js';
 import { BinanceBookSync, type DepthDiff } from './binance-sync.js';
 import { forEachLine } from './line-source.js';
-import { OrderBook, type TopOfBook } from './order-book.js';
+import { OrderBook, type TopOfBook, sameTop, topTuple } from './order-book.js';
 import {
   type BookTickerRecord, captureScales, newScannedDepth, parseCaptureLine, scanDepthLine,
 } from './readers/binance-capture.js';
@@ -95,16 +95,14 @@ export async function replayBinanceCapture(file: string, options: BinanceReplayO
   const compare = (ticker: BookTickerRecord): void => {
     tickerChecks++;
     const has = book.readTop(top);
-    const same = has && top.bidTicks === ticker.bidTicks && top.bidLots === ticker.bidLots
-      && top.askTicks === ticker.askTicks && top.askLots === ticker.askLots;
-    if (same) return;
+    if (has && sameTop(top, ticker)) return;
     tickerMismatches++;
     if (mismatches.length < keep) {
       mismatches.push({
         line: ticker.line,
         updateId: ticker.updateId,
-        book: has ? [top.bidTicks, top.bidLots, top.askTicks, top.askLots] : undefined,
-        ticker: [ticker.bidTicks, ticker.bidLots, ticker.askTicks, ticker.askLots],
+        book: has ? topTuple(top) : undefined,
+        ticker: topTuple(ticker),
       });
     }
   };

@@ -1,6 +1,6 @@
 import type { InputError } from '../input/input-error.js';
 import type { AppliedUpdate, VenueBookSync } from './book-sync.js';
-import type { OrderBook, TopOfBook } from './order-book.js';
+import { type OrderBook, type TopOfBook, sameTop, topTuple } from './order-book.js';
 import type { BookRecord, QuoteRecord, ReaderItem, TradeRecord } from './readers/market-record.js';
 
 /**
@@ -104,16 +104,14 @@ export async function replayBook(options: BookReplayOptions): Promise<BookReplay
   const compare = (quote: QuoteRecord): void => {
     quoteChecks++;
     const has = book.readTop(top);
-    const same = has && top.bidTicks === quote.bidTicks && top.bidLots === quote.bidLots
-      && top.askTicks === quote.askTicks && top.askLots === quote.askLots;
-    if (same) return;
+    if (has && sameTop(top, quote)) return;
     quoteMismatches++;
     if (mismatches.length < keep) {
       mismatches.push({
         line: quote.line,
         updateId: quote.seq.id ?? -1,
-        book: has ? [top.bidTicks, top.bidLots, top.askTicks, top.askLots] : undefined,
-        quote: [quote.bidTicks, quote.bidLots, quote.askTicks, quote.askLots],
+        book: has ? topTuple(top) : undefined,
+        quote: topTuple(quote),
       });
     }
   };

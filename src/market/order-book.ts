@@ -19,6 +19,16 @@ export interface TopOfBook {
   askLots: number;
 }
 
+/** Returns true when two tops of book name the same best bid and ask, prices and sizes alike. */
+export function sameTop(a: Readonly<TopOfBook>, b: Readonly<TopOfBook>): boolean {
+  return a.bidTicks === b.bidTicks && a.bidLots === b.bidLots && a.askTicks === b.askTicks && a.askLots === b.askLots;
+}
+
+/** Returns a top of book as `[bidTicks, bidLots, askTicks, askLots]`, the form reports print. */
+export function topTuple(top: Readonly<TopOfBook>): [number, number, number, number] {
+  return [top.bidTicks, top.bidLots, top.askTicks, top.askLots];
+}
+
 /** The best bid and ask as exact decimals (price in quote currency, size in base units or contracts). */
 export interface DecimalTopOfBook {
   readonly bid: Decimal;
