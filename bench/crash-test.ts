@@ -54,6 +54,21 @@ function exited(child: ChildProcess): Promise<number | null> {
   });
 }
 
+/** A reconciliation discrepancy as the trading process prints it. */
+interface Discrepancy {
+  readonly kind: string;
+  readonly subject: string;
+  readonly expected: string | null;
+  readonly found: string | null;
+  readonly resolved: boolean;
+}
+
+/** Names the unresolved discrepancies, so a failing run says what disagreed. */
+function unresolvedText(discrepancies: readonly Discrepancy[] | undefined): string {
+  const open = (discrepancies ?? []).filter((d) => !d.resolved);
+  return open.length === 0 ? '' : `; unresolved: ${open.map((d) => `${d.kind} ${d.subject} expected ${d.expected} found ${d.found}`).join('; ')}`;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -100,16 +115,17 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
       if (trading) await sleep(killAfter);
       child.kill('SIGKILL');
       await exited(child);
-      const summary = recovered as { reconciled?: boolean; discrepancies?: unknown[] } | null;
-      log(`run ${run}: recovered ${summary?.reconciled === true ? 'reconciled' : 'NOT reconciled'} with ${summary?.discrepancies?.length ?? '?'} discrepancies, traded, killed after ${trading ? killAfter : 0} ms`);
+      const summary = recovered as { reconciled?: boolean; discrepancies?: Discrepancy[] } | null;
+      log(`run ${run}: recovered ${summary?.reconciled === true ? 'reconciled' : 'NOT reconciled'} with ${summary?.discrepancies?.length ?? '?'} discrepancies, ${trading ? `traded, killed after ${killAfter} ms` : 'did not trade'}${unresolvedText(summary?.discrepancies)}`);
     }
     const last = trader(['--final'], seed * 1000);
-    let final: { reconciled?: boolean; discrepancies?: Array<{ resolved: boolean }> } | null = null;
+    let final: { reconciled?: boolean; discrepancies?: Discrepancy[] } | null = null;
     jsonLines(last, (line) => {
       if (line.event === 'final') final = line;
     });
     await exited(last);
-    const finalReport = final as { reconciled?: boolean; discrepancies?: Array<{ resolved: boolean }> } | null;
+    const finalReport = final as { reconciled?: boolean; discrepancies?: Discrepancy[] } | null;
+    log(`final: ${finalReport === null ? 'no report' : `${finalReport.reconciled === true ? 'reconciled' : 'NOT reconciled'} with ${finalReport.discrepancies?.length ?? 0} discrepancies${unresolvedText(finalReport.discrepancies)}`}`);
     const unresolved = finalReport === null ? 1 : (finalReport.discrepancies ?? []).filter((d) => !d.resolved).length + (finalReport.reconciled === true ? 0 : 1);
 
     const opened = await SqliteEventStore.open({ path: dbFile });

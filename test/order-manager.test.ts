@@ -244,6 +244,36 @@ test('recovery: a venue order the log never recorded is adopted, fills made whil
   await store.close();
 });
 
+test('recovery: an order filling while reconciliation reads the venue is booked to its order, not as an unattributed fill', async () => {
+  const { store } = await openStore();
+  const { venue: sim, clock } = spotVenue();
+  const first = await recover({ store, venue: sim, clock, projections: projectionOptions });
+  assert.ok(first.ok);
+  assert.ok((await first.value.manager.submit(order('buy', 'LIMIT', '2', { price: '100.00', id: 'resting-race' }))).ok);
+  first.value.manager.detach();
+  // The resting bid fills right after reconciliation's first read of the venue, whichever read that is: the other
+  // read then sees the fill. Read in the wrong order, the trade is booked as an account fill and the order's own
+  // look-up later finds no fill left to record — a MISSED_FILL that never resolves.
+  const venue = Object.create(sim) as Venue;
+  let reads = 0;
+  const fillAfterFirstRead = <T>(answer: T): T => {
+    reads += 1;
+    if (reads === 1) sim.onMarket(trade(SPOT, T0 + 10, '99.50', '8', 'sell'));
+    return answer;
+  };
+  venue.onExecution = () => () => undefined; // the report of that fill is lost: only the reads can tell keel of it
+  venue.openOrders = async () => fillAfterFirstRead(await sim.openOrders());
+  venue.fills = async (symbol, since) => fillAfterFirstRead(await sim.fills(symbol, since));
+  const second = await recover({ store, venue, clock, projections: projectionOptions });
+  assert.ok(second.ok, JSON.stringify(!second.ok && second.error));
+  const { report, manager: oms } = second.value;
+  assert.deepEqual(report.discrepancies.map((d) => [d.kind, d.resolved]), [['MISSED_FILL', true]], JSON.stringify(report.discrepancies));
+  assert.equal(report.reconciled, true);
+  assert.equal(oms.executed('resting-race')?.state.status, 'FILLED');
+  assert.equal(oms.executed('resting-race')?.state.filledQuantity.toString(), '2');
+  await store.close();
+});
+
 test('recovery: a balance the log cannot explain is recorded unresolved with both values, and trading stays blocked', async () => {
   const { store } = await openStore();
   const { venue: sim, clock } = spotVenue();

@@ -143,18 +143,28 @@ async function reconcileOrders(manager: OrderManager, clock: Clock, note: Note, 
   const venue = manager.venue;
   const symbols = new Set<string>(options.symbols ?? []);
   for (const view of manager.projections.orders.values()) symbols.add(view.request.symbol);
-  // The venue's fills are read before its orders, so a trade of an order still open is booked against that order.
+  // The venue's fills are read before its open orders: an order that fills between the two reads is then missing from
+  // the open list, so it is looked up and its trade booked to it — read the other way round, the stale open list
+  // would sync nothing and the trade would be booked to the account, leaving the order short of its fill forever.
   const lookback = options.fillLookbackMs ?? DEFAULT_LOOKBACK_MS;
   const since = manager.projections.lastFillTs === 0 ? 0 : manager.projections.lastFillTs - lookback;
   const venueFills: FillEvent[] = [];
+  const readFills = async (wanted: Iterable<string>): Promise<Result<void, RecoveryError>> => {
+    for (const symbol of [...wanted].sort()) {
+      const fills = await venue.fills(symbol, since);
+      if (!fills.ok) return venueFailure(`fills ${symbol}`, fills.error);
+      venueFills.push(...fills.value);
+    }
+    return ok(undefined);
+  };
+  const known = await readFills(symbols);
+  if (!known.ok) return known;
   const open = await venue.openOrders();
   if (!open.ok) return venueFailure('openOrders', open.error);
-  for (const order of open.value) symbols.add(order.request.symbol);
-  for (const symbol of [...symbols].sort()) {
-    const fills = await venue.fills(symbol, since);
-    if (!fills.ok) return venueFailure(`fills ${symbol}`, fills.error);
-    venueFills.push(...fills.value);
-  }
+  // Symbols only the venue's open orders name (orders keel never sent) have their fills read after.
+  const more = new Set(open.value.map((order) => order.request.symbol).filter((symbol) => !symbols.has(symbol)));
+  const unknown = await readFills(more);
+  if (!unknown.ok) return unknown;
   const openIds = new Set<string>();
   for (const order of open.value) {
     const id = order.clientOrderId;
