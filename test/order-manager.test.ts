@@ -219,14 +219,20 @@ test('recovery: a crash between the write and the send leaves a NEW order the ve
   await store.close();
 });
 
-test('recovery: a venue order the log never recorded is adopted, fills made while keel was down are recorded, balances agree', async () => {
+/** A first life: recovery records the opening balance, a bid for 2 at 100.00 rests on the venue, then keel "dies". */
+async function firstLifeWithRestingBid(id: string): Promise<{ store: EventStore; sim: SimulatedVenue; clock: ReturnType<typeof makeVenue>['clock'] }> {
   const { store } = await openStore();
   const { venue: sim, clock } = spotVenue();
-  // First life: an opening balance and a resting order, then keel "dies".
   const first = await recover({ store, venue: sim, clock, projections: projectionOptions });
   assert.ok(first.ok);
-  assert.ok((await first.value.manager.submit(order('buy', 'LIMIT', '2', { price: '100.00', id: 'resting-1' }))).ok);
+  assert.ok((await first.value.manager.submit(order('buy', 'LIMIT', '2', { price: '100.00', id }))).ok);
   first.value.manager.detach();
+  return { store, sim, clock };
+}
+
+test('recovery: a venue order the log never recorded is adopted, fills made while keel was down are recorded, balances agree', async () => {
+  // First life: an opening balance and a resting order, then keel "dies".
+  const { store, sim, clock } = await firstLifeWithRestingBid('resting-1');
   // While it is down: an order placed outside keel, and a crossing sell that fills part of keel's resting bid.
   assert.ok((await sim.submit(order('sell', 'LIMIT', '1', { price: '105.00', id: 'outside-1' }))).ok);
   sim.onMarket(trade(SPOT, T0 + 10, '99.50', '8', 'sell'));
@@ -245,12 +251,7 @@ test('recovery: a venue order the log never recorded is adopted, fills made whil
 });
 
 test('recovery: an order filling while reconciliation reads the venue is booked to its order, not as an unattributed fill', async () => {
-  const { store } = await openStore();
-  const { venue: sim, clock } = spotVenue();
-  const first = await recover({ store, venue: sim, clock, projections: projectionOptions });
-  assert.ok(first.ok);
-  assert.ok((await first.value.manager.submit(order('buy', 'LIMIT', '2', { price: '100.00', id: 'resting-race' }))).ok);
-  first.value.manager.detach();
+  const { store, sim, clock } = await firstLifeWithRestingBid('resting-race');
   // The resting bid fills right after reconciliation's first read of the venue, whichever read that is: the other
   // read then sees the fill. Read in the wrong order, the trade is booked as an account fill and the order's own
   // look-up later finds no fill left to record — a MISSED_FILL that never resolves.
