@@ -115,7 +115,7 @@ test('layers apply in order: file, overlay, environment variables, secrets file;
 
 test('environment variables override settings, each parsed as its kind', () => {
   const loaded = loadConfig({
-    env: { RISK_MAX_LEVERAGE: '3', RISK_DAILY_LOSS_LIMIT: '150.50', TRADING_MODE: 'dry_run', LOG_LEVEL: 'INFO', KEEL_READ_ONLY: 'yes', EXCHANGE: 'Coinbase', PROMETHEUS_PORT: '9100', KEEL_VALUATION_CURRENCY: 'usdc' },
+    env: { RISK_MAX_LEVERAGE: '3', RISK_DAILY_LOSS_LIMIT: '150.50', TRADING_MODE: 'dry_run', LOG_LEVEL: 'INFO', KEEL_READ_ONLY: 'yes', EXCHANGE: 'Coinbase', HALT_ON_LATENCY_MS: '900', KEEL_VALUATION_CURRENCY: 'usdc' },
     cwd: projectRoot,
   });
   assert.ok(loaded.ok);
@@ -125,7 +125,7 @@ test('environment variables override settings, each parsed as its kind', () => {
   assert.equal(loaded.config.logging.level, 'info');
   assert.equal(loaded.config.mode.read_only, true);
   assert.equal(loaded.config.venue.name, 'coinbase');
-  assert.equal(loaded.config.observability.prometheus_port, 9100);
+  assert.equal(loaded.config.risk.halt_on_latency_ms, 900);
   assert.equal(loaded.config.portfolio.valuation_currency, 'USDC');
   const empty = loadConfig({ env: { RISK_MAX_LEVERAGE: '' }, cwd: projectRoot });
   assert.ok(empty.ok);
@@ -202,17 +202,17 @@ test('every error is printed, not just the first, each with its source', async (
       '',
     ].join('\n'),
   });
-  const { code, stdout, stderr } = await keel(['config', 'check', 'keel.yaml'], { CANARY_PERCENTAGE: '150' }, dir);
+  const { code, stdout, stderr } = await keel(['config', 'check', 'keel.yaml'], { HALT_ON_LATENCY_MS: '-5' }, dir);
   assert.equal(code, 1);
   assert.equal(stdout, '');
   const lines = stderr.trimEnd().split('\n');
   assert.deepEqual(lines.slice(0, -1).sort(), [
-    'error: canary.percentage: must be at most 100 (value: 150) [CANARY_PERCENTAGE]',
     'error: fees.schedule[0].min_volume_30d_usd: the first tier must start at 0 (value: "10") [keel.yaml]',
     'error: fees.schedule[1].min_volume_30d_usd: tiers must be sorted by increasing volume (value: "5") [keel.yaml]',
     'error: margin.schedule[0].from: must be a UTC time HH:MM such as 22:00 (value: "25:00") [keel.yaml]',
     'error: margin.schedule[2]: overlaps schedule[1] (INTRADAY 05:00-07:00) (value: {"window":"PRE_FUNDING","from":"06:30","to":"07:30"}) [keel.yaml]',
     'error: portfolio.mark_staleness_seconds: must be greater than 0 (value: 0) [keel.yaml]',
+    'error: risk.halt_on_latency_ms: must be greater than 0 (value: -5) [HALT_ON_LATENCY_MS]',
     'error: risk.max_exposure_pct: must be at least 0 (value: -0.5) [keel.yaml]',
     'error: risk.max_leverage: must be greater than 0 (value: -2) [keel.yaml]',
   ]);
@@ -228,7 +228,7 @@ test('--env must name a known environment', async () => {
 test('secrets from the environment and from a secrets file are redacted and never printed', async () => {
   const secret = 'sk-live-THIS-MUST-NOT-LEAK';
   const dir = tempDir({ 'secrets.yaml': `api_secret: ${secret}-file\npostgres_url: postgres://u:${secret}@localhost/db\n` });
-  const env = { KEEL_API_KEY: secret, SENTRY_DSN: `https://${secret}@sentry.example/1`, KEEL_SECRETS_FILE: 'secrets.yaml' };
+  const env = { KEEL_API_KEY: secret, DATABASE_URL: `postgres://u:${secret}@db.example/keel`, KEEL_SECRETS_FILE: 'secrets.yaml' };
   const json = await keel(['config', 'check', '--json'], env, dir);
   assert.equal(json.code, 0);
   assert.ok(!json.stdout.includes(secret) && !json.stderr.includes(secret));
@@ -237,7 +237,6 @@ test('secrets from the environment and from a secrets file are redacted and neve
   assert.equal(config.venue.api_secret, REDACTED);
   assert.equal(config.venue.api_passphrase, undefined);
   assert.equal(config.store.postgres_url, REDACTED);
-  assert.equal(config.observability.sentry_dsn, REDACTED);
   const yaml = await keel(['config', 'check'], env, dir);
   assert.equal(yaml.code, 0);
   assert.ok(!yaml.stdout.includes(secret) && !yaml.stderr.includes(secret));

@@ -63,18 +63,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   override('KEEL_API_KEY', 'venue.api_key', STRING, 'venue API key (secret)'),
   override('KEEL_API_SECRET', 'venue.api_secret', STRING, 'venue API secret (secret)'),
   override('KEEL_API_PASSPHRASE', 'venue.api_passphrase', STRING, 'venue API passphrase (secret)'),
-  override('KEEL_SECRETS_FILE', 'venue.secrets_file', STRING, 'YAML file holding api_key, api_secret, api_passphrase, postgres_url, sentry_dsn'),
+  override('KEEL_SECRETS_FILE', 'venue.secrets_file', STRING, 'YAML file holding api_key, api_secret, api_passphrase, postgres_url'),
   override('KEEL_STORE_DRIVER', 'store.driver', { kind: 'enum', values: ['sqlite', 'postgres'] }, 'event store: sqlite or postgres'),
   override('KEEL_DB_PATH', 'store.path', STRING, 'SQLite event store file'),
   override('DATABASE_URL', 'store.postgres_url', STRING, 'PostgreSQL URL of a shared event store (secret)'),
   override('LOG_LEVEL', 'logging.level', { kind: 'enum', values: LOG_LEVELS }, 'trace, debug, info, warn, error or fatal (any case)'),
   override('KEEL_LOG_DIR', 'logging.dir', STRING, 'directory of the JSON log files'),
-  override('CANARY_ENABLED', 'canary.enabled', BOOLEAN, 'true: canary rollout on'),
-  override('CANARY_PERCENTAGE', 'canary.percentage', NUMBER, 'share of orders sent live during the canary, percent'),
-  override('CANARY_DURATION_MINUTES', 'canary.duration_minutes', NUMBER, 'length of the canary phase, minutes'),
-  override('PROMETHEUS_ENABLED', 'observability.prometheus_enabled', BOOLEAN, 'true: serve Prometheus metrics'),
-  override('PROMETHEUS_PORT', 'observability.prometheus_port', INTEGER, 'port of the Prometheus endpoint'),
-  override('SENTRY_DSN', 'observability.sentry_dsn', STRING, 'Sentry DSN for error reports (secret)'),
 ];
 
 /** The outcome of reading one variable: the setting's value, or why the text was refused. */

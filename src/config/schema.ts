@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Decimal } from '../domain/decimal.js';
+import { instrumentsSection } from './instrument-settings.js';
+import { marketSection, pegSetting, simulatorSection } from './market-settings.js';
 
 /*
  * Units used throughout: bps = basis points (1 bps = 0.01%); "fraction" = a share between 0 and 1 (0.5 = 50%);
@@ -25,7 +27,6 @@ export const SECRET_PATHS = [
   'venue.api_secret',
   'venue.api_passphrase',
   'store.postgres_url',
-  'observability.sentry_dsn',
 ] as const;
 
 /**
@@ -167,6 +168,15 @@ export const configSchema = z.strictObject({
   /** Which environment this is; selects the `<config>.<environment>.yaml` overlay. */
   environment: z.enum(ENVIRONMENTS).default('sandbox'),
 
+  /** What the account trades (ccxt unified symbols) and the strategies assigned to each. */
+  instruments: instrumentsSection,
+
+  /** Where market data comes from in PAPER and DRY_RUN. */
+  market: marketSection,
+
+  /** keel's simulated exchange (PAPER, DRY_RUN). */
+  simulator: simulatorSection,
+
   mode: z
     .strictObject({
       /** DRY_RUN, PAPER or LIVE. Stays PAPER unless changed on purpose, in every environment. */
@@ -188,6 +198,11 @@ export const configSchema = z.strictObject({
       snapshot_interval_seconds: z.number().int().positive().default(300),
       /** Days a valuation snapshot is kept. */
       snapshot_retention_days: z.number().int().positive().default(7),
+      /**
+       * Stablecoins valued at a declared rate where the venue has no market between them and the valuation currency.
+       * A peg is shown as such on the dashboard and in reports; a currency with neither a market nor a peg is refused.
+       */
+      pegs: z.array(pegSetting).default(() => [{ currency: 'USDT', to: 'USD', rate: '1' }, { currency: 'USDC', to: 'USD', rate: '1' }]),
     })
     .prefault({}),
 
@@ -455,30 +470,6 @@ export const configSchema = z.strictObject({
       funding_overdue_hours: z.number().positive().default(8.25),
       /** Seconds without a market-data update after which a high-severity alert fires. */
       ws_staleness_seconds: z.number().positive().default(30),
-    })
-    .prefault({}),
-
-  canary: z
-    .strictObject({
-      /** Route a share of orders live while the rest stay on paper, to prove a release. */
-      enabled: z.boolean().default(false),
-      /** Share of orders sent live during the canary, percent (0–100). */
-      percentage: z.number().min(0).max(100).default(10),
-      /** Length of the canary phase, minutes. */
-      duration_minutes: z.number().positive().default(60),
-      /** Share of canary orders (fraction) that must succeed for the release to proceed. */
-      success_threshold: fraction.default(0.95),
-    })
-    .prefault({}),
-
-  observability: z
-    .strictObject({
-      /** Serve Prometheus metrics over HTTP. */
-      prometheus_enabled: z.boolean().default(false),
-      /** Port of the Prometheus endpoint. */
-      prometheus_port: z.number().int().min(1).max(65535).default(9464),
-      /** Sentry DSN for error reports. Secret: it identifies the project. */
-      sentry_dsn: z.string().min(1).optional(),
     })
     .prefault({}),
 });
