@@ -4,11 +4,10 @@ import type { InstrumentSpec } from '../domain/instrument.js';
 import type { Result } from '../domain/result.js';
 import { err, ok } from '../domain/result.js';
 import type { InputError } from '../input/input-error.js';
-import { syntheticMarket } from '../market/synthetic.js';
 import { Decimal } from '../domain/decimal.js';
 import { defineInstrument, priceToTicks, sizeToLots } from '../domain/instrument.js';
 import type { MarketDataEvent } from '../venues/port.js';
-import { type SimLevel, type SimMarketInput, fromSynthetic } from '../venues/sim/market-input.js';
+import type { SimLevel, SimMarketInput } from '../venues/sim/market-input.js';
 import { ReplayFeed } from '../venues/server/market-feed.js';
 
 /** The bundled capture `keel replay` and `keel run` use when no file is given (relative to the project root). */
@@ -25,9 +24,6 @@ export function bundledCapturePath(): string {
  */
 export const REPLAY_START_TS = 1_723_161_255_208;
 
-/** Where the synthetic market's clock starts when none is given: 2024-08-08T00:00:00Z. */
-export const SYNTHETIC_START_TS = 1_723_075_200_000;
-
 /**
  * Reads a Binance capture (the `keel book` format, plain or gzipped) into engine input: the depth snapshot and diffs
  * as book input, `@trade` messages as prints, times shifted to start at {@link REPLAY_START_TS}. A malformed line is
@@ -37,16 +33,6 @@ export async function loadCapture(file: string, spec: InstrumentSpec): Promise<R
   const feed = await ReplayFeed.load(file, spec, REPLAY_START_TS);
   if (!feed.ok) return err(feed.error);
   return ok(feed.value.takeUntil(Number.POSITIVE_INFINITY));
-}
-
-/** Returns `hours` of the seeded synthetic market for `spec` (spot, around 50,000.00), in time order. */
-export function* syntheticInputs(spec: InstrumentSpec, seed: number, hours: number, startTs = SYNTHETIC_START_TS): Generator<SimMarketInput> {
-  const end = startTs + hours * 3_600_000;
-  for (const event of syntheticMarket({ seed, startTs, perpetual: false })) {
-    if (event.ts > end) return;
-    const input = fromSynthetic(spec.symbol, event);
-    if (input !== null) yield input;
-  }
 }
 
 /** Returns `inputs` again with every time moved by `shiftMs` (a replay played once more, after the first). */

@@ -1,17 +1,23 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { canonicalJson } from '../store/event-codec.js';
-import type { EngineSummary } from '../app/engine.js';
 import { resolveMode } from '../app/modes.js';
-import { runReplay } from '../app/paper.js';
-import { REPLAY_START_TS, SYNTHETIC_START_TS, bundledCapturePath, loadCapture, replayBtcUsdt, syntheticInputs } from '../app/sources.js';
-import { exampleStrategies } from '../app/starter-strategies.js';
+import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../app/market-sources.js';
+import { paperMarket } from '../app/paper-market.js';
+import { runReplay } from '../app/replay-run.js';
+import { runInstruments } from '../app/run-instruments.js';
+import { resolveInstruments, simulatorInstruments } from '../app/sim-instruments.js';
+import { configuredBalances } from '../app/sim-node.js';
+import { REPLAY_START_TS, bundledCapturePath, loadCapture } from '../app/sources.js';
 import { loadStrategyModules } from '../app/strategy-module.js';
+import type { InstrumentSpec } from '../domain/instrument.js';
 import { formatInputError } from '../input/input-error.js';
-import { SqliteEventStore } from '../store/sqlite-event-store.js';
-import { MemoryEventStore } from '../store/memory-event-store.js';
+import type { NodeSummary } from '../node/node-summary.js';
+import { canonicalJson } from '../store/event-codec.js';
 import type { EventStore } from '../store/event-store.js';
-import { DEFAULT_EMULATOR_BALANCES } from '../venues/server/emulator.js';
+import { MemoryEventStore } from '../store/memory-event-store.js';
+import { SqliteEventStore } from '../store/sqlite-event-store.js';
+import { buildConfiguredStrategies } from '../strategy/catalog.js';
+import type { Strategy } from '../strategy/strategy.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { loadCliConfig } from './config-options.js';
 import { type CliIo, ExitCode, collectOption } from './io.js';
@@ -22,35 +28,46 @@ interface ReplayFlags {
   readonly json?: boolean;
   readonly db?: string;
   readonly synthetic?: boolean;
-  readonly seed: string;
+  readonly symbol: string;
+  readonly seed?: string;
   readonly hours: string;
   readonly progress?: boolean;
   readonly strategy: string[];
 }
 
-/** Returns the summary as the lines `keel replay` prints without `--json`. */
-export function formatSummary(summary: EngineSummary): string {
+/** Returns the summary as the lines `keel replay` and `keel run` print without `--json`. */
+export function formatSummary(summary: NodeSummary): string {
   const balances = Object.entries(summary.balances).map(([currency, amount]) => `${currency} ${amount}`).join(', ');
+  const positions = Object.entries(summary.positions).map(([symbol, quantity]) => `${symbol} ${quantity}`).join(', ');
   const denied = Object.entries(summary.gate.denied).map(([code, count]) => `${code} ${count}`).join(', ');
   const ended = Object.entries(summary.parents.ended).map(([state, count]) => `${state} ${count}`).join(', ');
+  const c = summary.valuation_currency;
   return [
     `mode          ${summary.mode}`,
-    `symbol        ${summary.symbol}`,
+    `instruments   ${summary.instruments.join(', ')}`,
     `events        ${summary.events}`,
     `orders        ${summary.orders}`,
     `fills         ${summary.fills}`,
-    `fees          ${summary.fees} ${summary.valuation_currency} (maker ${summary.maker_fees}, taker ${summary.taker_fees})`,
-    `realized pnl  ${summary.realized_pnl} ${summary.valuation_currency}`,
-    `final equity  ${summary.final_equity} ${summary.valuation_currency}`,
-    `max drawdown  ${summary.max_drawdown} ${summary.valuation_currency}`,
+    `fees          ${summary.fees} ${c} (maker ${summary.maker_fees}, taker ${summary.taker_fees})`,
+    `realized pnl  ${summary.realized_pnl} ${c}`,
+    `funding pnl   ${summary.funding_pnl} ${c}`,
+    `final equity  ${summary.final_equity} ${c}`,
+    `max drawdown  ${summary.max_drawdown} ${c}`,
     `balances      ${balances}`,
+    `positions     ${positions}`,
+    `margin        window ${summary.margin.window}, max utilization ${summary.margin.max_utilization}${summary.margin.transitions.length === 0 ? '' : `, ${summary.margin.transitions.join('; ')}`}`,
     `gate          ${summary.gate.checked} checked${denied === '' ? '' : `, denied: ${denied}`}`,
     `parents       ${ended === '' ? 'none ended' : `ended: ${ended}`}, ${summary.parents.working} working`,
+    `anomalies     ${summary.anomalies}`,
   ].join('\n');
 }
 
-function progressBar(io: CliIo, total: number): (events: number) => void {
+function progressBar(io: CliIo, total: number | null): (events: number) => void {
   return (events) => {
+    if (total === null) {
+      io.err(`\r${events} events`);
+      return;
+    }
     const width = 30;
     const done = Math.min(width, Math.round((events / total) * width));
     io.err(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${events}/${total} events`);
@@ -66,30 +83,37 @@ async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): 
   if (config === undefined) return ExitCode.badInput;
   const mode = resolveMode(config, { trading: config.mode.trading === 'LIVE' ? 'PAPER' : config.mode.trading });
   if (!mode.ok) return fail(mode.error.message);
-  const spec = replayBtcUsdt();
-  let inputs: SimMarketInput[];
+  const hours = Number(flags.hours);
+  if (!(hours > 0 && hours <= 24 * 30)) return fail(`--hours must be a number above 0 and at most 720 (value: ${JSON.stringify(flags.hours)})`);
+  const seed = flags.seed === undefined ? config.market.seed : Number(flags.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) return fail(`--seed must be a non-negative integer (value: ${JSON.stringify(flags.seed)})`);
+  if (flags.synthetic === true && file !== undefined) return fail('give either a FILE or --synthetic, not both');
+  const configCaptures = file === undefined && flags.synthetic !== true && config.market.source === 'capture';
+  const chosen = runInstruments(config, file !== undefined ? [flags.symbol] : undefined);
+  const specs = resolveInstruments(chosen.settings, simulatorInstruments());
+  if (!specs.ok) return fail(`${specs.error.code}: ${specs.error.message}`);
+  let inputs: Iterable<SimMarketInput>;
+  let total: number | null = null;
   let startTs: number;
-  if (flags.synthetic === true) {
-    if (file !== undefined) return fail('give either a FILE or --synthetic, not both');
-    const seed = Number(flags.seed);
-    const hours = Number(flags.hours);
-    if (!Number.isSafeInteger(seed) || seed < 0) return fail(`--seed must be a non-negative integer (value: ${JSON.stringify(flags.seed)})`);
-    if (!(hours > 0 && hours <= 24 * 30)) return fail(`--hours must be a number above 0 and at most 720 (value: ${JSON.stringify(flags.hours)})`);
-    inputs = [...syntheticInputs(spec, seed, hours)];
-    startTs = SYNTHETIC_START_TS;
-  } else {
-    const source = file === undefined ? bundledCapturePath() : path.resolve(io.cwd, file);
-    const loaded = await loadCapture(source, spec);
+  if (file !== undefined) {
+    const loaded = await loadCapture(path.resolve(io.cwd, file), specs.value[0]!);
     if (!loaded.ok) return fail(formatInputError(loaded.error));
     inputs = loaded.value;
+    total = loaded.value.length;
     startTs = REPLAY_START_TS;
+  } else if (configCaptures) {
+    const market = await paperMarket(config, specs.value, io.cwd, false);
+    if (!market.ok) return fail(market.error);
+    inputs = market.value.recorded ?? [];
+    total = market.value.recorded?.length ?? null;
+    startTs = market.value.firstTs;
+  } else {
+    inputs = syntheticPortfolioInputs(specs.value, seed, hours);
+    startTs = SYNTHETIC_START_TS;
   }
-  let strategies = exampleStrategies(spec);
-  if (flags.strategy.length > 0) {
-    const loaded = await loadStrategyModules(flags.strategy.map((f) => path.resolve(io.cwd, f)), spec.symbol);
-    if (!loaded.ok) return fail(`${loaded.error.code}: ${loaded.error.message}`);
-    strategies = loaded.value;
-  }
+  const strategies = await replayStrategies(flags, io, specs.value, chosen.settings);
+  if (typeof strategies === 'string') return fail(strategies);
+  if (chosen.dropped.length > 0) io.err(`keel replay: left out (an instrument they trade is not replayed): ${chosen.dropped.join(', ')}\n`);
   let store: EventStore = new MemoryEventStore();
   if (flags.db !== undefined) {
     const opened = await SqliteEventStore.open({ path: path.resolve(io.cwd, flags.db), synchronous: 'normal' });
@@ -102,8 +126,8 @@ async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): 
   }
   const showProgress = flags.progress !== false && process.stderr.isTTY === true;
   const result = await runReplay({
-    config, mode: mode.value, spec, strategies, inputs, startTs, store, balances: DEFAULT_EMULATOR_BALANCES,
-    ...(showProgress && { onProgress: progressBar(io, inputs.length) }),
+    config, mode: mode.value, specs: specs.value, strategies, inputs, startTs, store, balances: configuredBalances(config),
+    ...(showProgress && { onProgress: progressBar(io, total) }),
   });
   await store.close();
   if (showProgress) io.err('\n');
@@ -112,20 +136,31 @@ async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): 
   return ExitCode.ok;
 }
 
+/** The strategies a replay runs: the `--strategy` modules, else those the config assigns to the replayed instruments. */
+async function replayStrategies(flags: ReplayFlags, io: CliIo, specs: readonly InstrumentSpec[], settings: Parameters<typeof buildConfiguredStrategies>[0]): Promise<Strategy[] | string> {
+  if (flags.strategy.length > 0) {
+    const loaded = await loadStrategyModules(flags.strategy.map((f) => path.resolve(io.cwd, f)), specs.map((s) => s.symbol));
+    return loaded.ok ? loaded.value : `${loaded.error.code}: ${loaded.error.message}`;
+  }
+  const built = buildConfiguredStrategies(settings, new Map(specs.map((spec) => [spec.symbol, spec])));
+  return built.ok ? built.value : `${built.error.code}: ${built.error.message}`;
+}
+
 /** Registers `keel replay`. */
 export function registerReplayCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('replay')
-    .description('run the engine (example strategies → gate → simulator → ledger) over a capture as fast as it goes and print a summary; default: the bundled Binance BTCUSDT capture')
-    .argument('[file]', 'a Binance capture in the `keel book` format (plain or gzipped)')
+    .description('run the node (strategies → gate → simulator → ledger) over recorded or synthetic market data as fast as it goes and print a summary; default: the config\'s market (the seeded synthetic market of every configured instrument, 1 hour)')
+    .argument('[file]', `a capture in the \`keel book\` format (plain or gzipped) feeding --symbol; the bundled one is ${path.relative(process.cwd(), bundledCapturePath())}`)
     .option('--config <file>', 'config file (defaults, then this file, then KEEL_* environment variables)')
     .option('--env <environment>', 'environment overlay (sandbox | prod)')
-    .option('--json', 'print one JSON object: events, orders, fills, fees, final_equity, max_drawdown, balances …')
+    .option('--json', 'print one JSON object: events, orders, fills, fees, final_equity, max_drawdown, balances, positions, margin …')
     .option('--db <file>', 'keep the event log in this SQLite file (default: in memory)')
-    .option('--synthetic', 'replay the seeded synthetic market instead of a capture')
-    .option('--seed <n>', 'synthetic market seed', '1')
+    .option('--symbol <symbol>', 'the instrument a FILE feeds (a ccxt unified symbol)', 'BTC/USDT')
+    .option('--synthetic', 'replay the seeded synthetic market whatever market.source says')
+    .option('--seed <n>', 'synthetic market seed (default: market.seed)')
     .option('--hours <h>', 'hours of synthetic market', '1')
-    .option('--strategy <file>', 'run the strategy this module builds (it exports createStrategy(symbol)) instead of the examples; repeatable', collectOption, [])
+    .option('--strategy <file>', 'run the strategy this module builds (it exports createStrategy(symbol, context)) instead of the configured ones; repeatable', collectOption, [])
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (file: string | undefined, flags: ReplayFlags) => {
       setExit(await replay(file, flags, io));
