@@ -87,6 +87,7 @@ export function renderDashboard(assembled: AssembledNode, context: DashboardCont
   const counts = activity.counts;
   const positions = snapshot.positions.map((p) => `    ${p.symbol.padEnd(16)} ${p.side.padEnd(5)} ${p.quantity} @ ${p.avgEntryPrice ?? 'n/a'} mark ${p.markPrice ?? 'n/a'}${p.isStale ? ' STALE' : ''} | value ${p.notionalValue} ${p.settlementCurrency} | unrealized ${signed(p.unrealizedPnl)} | funding paid ${p.fundingPaid}`);
   const holdings = snapshot.holdings.map((h) => `    ${h.currency.padEnd(16)} held  ${h.quantity} (opening balance, no entry price) | value ${h.value} ${ccy}`);
+  const held = new Set(snapshot.holdings.map((h) => h.currency));
   const pegs = snapshot.conversions.filter((rate) => rate.pegged).map(describeRate);
   const lines = [
     `PRODUCTION TRADING DASHBOARD (${context.environment.toUpperCase()}) — mode ${node.label}`,
@@ -97,7 +98,7 @@ export function renderDashboard(assembled: AssembledNode, context: DashboardCont
     '',
     'PORTFOLIO',
     `  Equity: ${snapshot.totalEquity} ${ccy} | Positions Value: ${snapshot.positionsValue} ${ccy}`,
-    `  Cash: ${[...snapshot.cashByCurrency.entries()].map(([c, a]) => `${a} ${c}`).join(' | ') || 'none'}`,
+    `  Cash: ${[...snapshot.cashByCurrency.entries()].filter(([c]) => !held.has(c)).map(([c, a]) => `${a} ${c}`).join(' | ') || 'none'}`,
     `  Realized PnL: ${signed(snapshot.realizedPnl)} ${ccy} | Unrealized PnL: ${signed(snapshot.unrealizedPnl)} ${ccy} | Funding: ${signed(snapshot.fundingPnl)} ${ccy}`,
     `  Positions: ${snapshot.positions.length + snapshot.holdings.length}`,
     ...positions,

@@ -139,7 +139,10 @@ export class ExecutionEngine {
     return this.working.length;
   }
 
-  /** Acts on one intent of `strategy`: a cancel always; orders and targets only while trading is allowed. */
+  /**
+   * Acts on one intent of `strategy`. While the node refuses orders (read-only, halted) a new parent still starts and
+   * its first child is recorded as denied with the refusal's code, so the log shows what the strategy wanted.
+   */
   onIntent(strategy: string, intent: Intent, now: number): void {
     if (!this.options.specs.has(intent.symbol)) {
       this.options.bus.publish({ type: 'strategy.intent_refused', ts: now, strategy, symbol: intent.symbol, code: 'UNKNOWN_SYMBOL', message: `${intent.symbol} is not one of the node's instruments` });
@@ -154,7 +157,6 @@ export class ExecutionEngine {
       if (existing !== undefined) this.carryOut(existing, existing.algo.cancel(now));
       return;
     }
-    if (this.options.refusal() !== null && !this.options.dryRun) return;
     // Already there (position plus what the open parents will add): nothing to send, nothing to replace.
     if (intent.kind === 'target_position' && this.targetLots(strategy, intent.symbol, intent.target).lots === 0) return;
     if (slot !== null) {
@@ -286,7 +288,7 @@ export class ExecutionEngine {
       const waiting = this.pending.get(slot);
       if (waiting !== undefined && !this.byKey.has(slot)) {
         this.pending.delete(slot);
-        if (waiting.intent.kind !== 'cancel' && (this.options.refusal() === null || this.options.dryRun)) this.startParent(waiting.strategy, waiting.intent, parent.key, now);
+        if (waiting.intent.kind !== 'cancel') this.startParent(waiting.strategy, waiting.intent, parent.key, now);
       }
     }
   }

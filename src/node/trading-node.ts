@@ -335,8 +335,12 @@ export class TradingNode {
       this.killSwitch = kill;
       this.bus.publish({ type: 'alert', ts: now, severity: kill === 'OFF' ? 'info' : 'critical', code: 'KILL_SWITCH', message: kill === 'OFF' ? 'kill switch cleared' : `kill switch ${kill}: no new orders` });
     }
-    // No valuation before every instrument the account holds has a mark: the equity would leave a position out.
-    if (!this.everyHeldInstrumentMarked()) return;
+    // No valuation before every instrument the account holds has a mark (the equity would leave a position out): the
+    // next market event tries again, so the risk state has an equity as soon as the marks are there.
+    if (!this.everyHeldInstrumentMarked()) {
+      this.nextValuationAt = now;
+      return;
+    }
     const equity = this.valuation.equity();
     this.equity = equity;
     if (this.peak === null || equity.gt(this.peak)) this.peak = equity;
