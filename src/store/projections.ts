@@ -137,8 +137,11 @@ export class Projections {
         this.discrepancies.push({ ...event, seq });
         return;
       case 'OrderFilled': {
-        if (!this.recordFill(seq, event.clientOrderId, event.fill)) return;
-        this.transition(seq, event.clientOrderId, event);
+        // A fill the order cannot take (an overfill, a fill of a closed order) is an anomaly and never reaches the
+        // ledger: the books hold what the order's state allows, and reconciliation looks at the rest.
+        if (this.isRepeat(seq, event.fill)) return;
+        if (!this.transition(seq, event.clientOrderId, event)) return;
+        this.recordFill(seq, event.clientOrderId, event.fill);
         this.book(seq, event.fill);
         return;
       }
@@ -152,7 +155,9 @@ export class Projections {
         this.transition(seq, event.clientOrderId, event);
         return;
       case 'fill':
-        if (this.recordFill(seq, null, event)) this.book(seq, event);
+        if (this.isRepeat(seq, event)) return;
+        this.recordFill(seq, null, event);
+        this.book(seq, event);
         return;
       case 'deposit':
       case 'withdrawal':
@@ -168,28 +173,34 @@ export class Projections {
   }
 
   /** Records a fill under its trade id; returns false (and records why) when that trade was already recorded. */
-  private recordFill(seq: number, clientOrderId: string | null, fill: FillEvent): boolean {
-    const key = fill.tradeId === null ? `seq:${seq}` : `trade:${fill.tradeId}`;
-    if (this.fills.has(key)) {
-      this.anomaly(seq, 'DUPLICATE_FILL', `trade ${fill.tradeId} was already recorded; the repeat is ignored`);
-      return false;
-    }
-    this.fills.set(key, { seq, clientOrderId, fill });
-    if (fill.ts > this.lastFillTs) this.lastFillTs = fill.ts;
+  private fillKey(seq: number, fill: FillEvent): string {
+    return fill.tradeId === null ? `seq:${seq}` : `trade:${fill.tradeId}`;
+  }
+
+  /** Returns true (and records the anomaly) when the fill's trade was already recorded. */
+  private isRepeat(seq: number, fill: FillEvent): boolean {
+    if (!this.fills.has(this.fillKey(seq, fill))) return false;
+    this.anomaly(seq, 'DUPLICATE_FILL', `trade ${fill.tradeId} was already recorded; the repeat is ignored`);
     return true;
   }
 
-  private transition(seq: number, clientOrderId: string, event: Parameters<typeof triggerOf>[0]): void {
+  private recordFill(seq: number, clientOrderId: string | null, fill: FillEvent): void {
+    this.fills.set(this.fillKey(seq, fill), { seq, clientOrderId, fill });
+    if (fill.ts > this.lastFillTs) this.lastFillTs = fill.ts;
+  }
+
+  /** Moves an order through the transition table; returns false (recording the anomaly) when the table refuses. */
+  private transition(seq: number, clientOrderId: string, event: Parameters<typeof triggerOf>[0]): boolean {
     const order = this.orders.get(clientOrderId);
     const trigger = triggerOf(event);
     if (order === undefined || trigger === null) {
       this.anomaly(seq, 'UNKNOWN_ORDER', `${event.type} for order ${clientOrderId}, which was never submitted`);
-      return;
+      return false;
     }
     const next = transitionOrder(order.state, trigger);
     if (!next.ok) {
       this.anomaly(seq, next.error.code, `order ${clientOrderId}: ${next.error.message}`);
-      return;
+      return false;
     }
     this.orders.set(clientOrderId, {
       ...order,
@@ -198,6 +209,7 @@ export class Projections {
       refusal: event.type === 'OrderRejected' || event.type === 'OrderDenied' ? { code: event.code, reason: event.reason } : order.refusal,
       lastSeq: seq,
     });
+    return true;
   }
 
   private book(seq: number, event: Parameters<Ledger['apply']>[0]): void {
