@@ -42,7 +42,7 @@ export function renderDashboard(engine: Engine, context: DashboardContext): stri
   const ccy = snapshot.valuationCurrency;
   const halted = engine.haltedReason;
   const alerts = engine.alerts.filter((alert) => alert.severity !== 'info');
-  const tier = engine.gate.feeState.tier;
+  const tier = engine.gate.feeState.ratesFor(engine.book.spec.symbol);
   const window = engine.gate.margin.marginWindowAt(now);
   const liquidity = (() => {
     const bid = engine.book.bestBidTicks();
@@ -74,7 +74,7 @@ export function renderDashboard(engine: Engine, context: DashboardContext): stri
     '',
     'FEES',
     `  Total Paid: ${snapshot.feesPaid} ${ccy} | Maker: ${snapshot.makerFees} | Taker: ${snapshot.takerFees}`,
-    `  Trade Count: ${snapshot.fillCount} | Current Tier: ${tier.name} (${(Number(tier.makerRate.toString()) * 100).toFixed(3)}%/${(Number(tier.takerRate.toString()) * 100).toFixed(3)}%)`,
+    `  Trade Count: ${snapshot.fillCount} | Current Tier: ${tier.tier} (${(Number(tier.makerRate.toString()) * 100).toFixed(3)}%/${(Number(tier.takerRate.toString()) * 100).toFixed(3)}%) from ${tier.source}`,
     '',
     'LIQUIDITY',
     `  ${liquidity}`,

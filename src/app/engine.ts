@@ -2,10 +2,12 @@ import type { KeelConfig } from '../config/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, lotsToSize, ticksToPrice } from '../domain/instrument.js';
-import type { FillEvent } from '../domain/events.js';
+import type { FeeEvent, FillEvent } from '../domain/events.js';
 import { type OrderRequest, type OrderSide, TERMINAL_STATUSES } from '../domain/order.js';
 import { type Result, err, ok } from '../domain/result.js';
+import { feeGateEvent } from '../gate/fees.js';
 import { Gate } from '../gate/pipeline.js';
+import { type FeeRatesAtStart, startFeeRates } from '../gate/venue-fee-rates.js';
 import type { KillSwitchState } from '../gate/risk-limits.js';
 import type { GateResult } from '../gate/run-checks.js';
 import type { GateEvent } from '../gate/verdict.js';
@@ -14,7 +16,7 @@ import { RollingTradeVolume } from '../market/trade-volume.js';
 import { viewOf } from '../portfolio/position.js';
 import { type ValuationSnapshot, valuationSnapshot } from '../portfolio/snapshot.js';
 import type { AlgoAction, AlgoMarket, ExecutionAlgo, ParentProgress } from '../execution/algo.js';
-import { type ExecutionSettings, executionSettings, iceberg, liquiditySliced, postOnlyLimit, twap, vwap } from '../execution/algos.js';
+import { type AlgoParams, type ExecutionSettings, executionSettings, iceberg, liquiditySliced, postOnlyLimit, twap, vwap } from '../execution/algos.js';
 import { LimitChild } from '../execution/limit-child.js';
 import { OrderManager, type OrderResult } from '../execution/order-manager.js';
 import type { KeelEvent } from '../store/event-codec.js';
@@ -111,6 +113,10 @@ export interface EngineSummary {
   /** Parent orders: those that ended, by final state (COMPLETED, CANCELED, STOPPED), and those still working. */
   readonly parents: { readonly ended: Readonly<Record<string, number>>; readonly working: number };
   readonly anomalies: number;
+  /** The fee rates in force for the symbol at the end, where they came from (`venue` or `schedule`), and the fee discrepancies the log holds. */
+  readonly fee_rates: { readonly tier: string; readonly source: string; readonly maker: string; readonly taker: string; readonly discrepancies: number };
+  /** GTD evidence per symbol (successes, failures, in flight), as the log holds it. */
+  readonly gtd: Readonly<Record<string, { readonly successes: number; readonly failures: number; readonly inFlight: number }>>;
 }
 
 const HALF = Decimal.of('0.5');
@@ -257,7 +263,7 @@ export class Engine {
   readonly parentsEnded = new Map<string, number>();
   readonly label: string;
 
-  private constructor(private readonly options: EngineOptions, gate: Gate, volume: RollingTradeVolume) {
+  private constructor(private readonly options: EngineOptions, gate: Gate, volume: RollingTradeVolume, private readonly feesAtStart: FeeRatesAtStart) {
     this.gate = gate;
     this.volume = volume;
     this.book = new OrderBook(options.spec);
@@ -284,11 +290,12 @@ export class Engine {
   static async create(options: EngineOptions): Promise<Result<Engine, EngineSetupError>> {
     const capabilities = await options.venue.capabilities();
     if (!capabilities.ok) return err({ code: 'VENUE_UNAVAILABLE', message: `${capabilities.error.code}: ${capabilities.error.message}` });
-    const gate = Gate.create(options.config, capabilities.value);
+    const gate = Gate.create(options.config, capabilities.value, { volume: options.projections.tradedVolume, gtd: options.projections.gtdTrials });
     if (!gate.ok) return err(gate.error);
     const volume = RollingTradeVolume.create(options.spec);
     if (!volume.ok) return err({ code: 'BAD_VOLUME_WINDOWS', message: volume.error.message });
-    return ok(new Engine(options, gate.value, volume.value));
+    const fees = await startFeeRates(gate.value.feeState, options.venue, [options.spec.symbol], options.projections.feeTiers.values(), options.clock.now());
+    return ok(new Engine(options, gate.value, volume.value, fees));
   }
 
   /** The projections (orders, fills, ledger) the engine books into. */
@@ -337,6 +344,8 @@ export class Engine {
       const ts = this.options.clock.now();
       this.track(this.manager.recordFacts(deposits.map((deposit): KeelEvent => ({ type: 'deposit', ts, currency: deposit.currency, amount: deposit.amount }))));
     }
+    for (const o of this.feesAtStart.origins) this.log?.info({ symbol: o.symbol, source: o.source, tier: o.tier, maker: o.makerRate.toString(), taker: o.takerRate.toString(), reason: o.reason }, 'fee rates');
+    this.recordFeeEvents(this.feesAtStart.events);
     this.manager.detach();
     this.unsubscribe ??= this.options.venue.onExecution((report) => this.onVenueReport(report));
     if (this.manager.blocked !== null) this.alert('critical', 'TRADING_BLOCKED', this.manager.blocked);
@@ -498,9 +507,10 @@ export class Engine {
     const edge = intent.expectedEdgeBps;
     // Each child is gated at the time it is sent (the engine's clock then), not at the parent's start.
     const gate = (order: OrderRequest): GateResult => this.checkChild(order, this.options.clock.now(), edge);
+    const restingTimeInForce = (s: InstrumentSpec): 'GTD' | 'GTC' => this.gate.restingTimeInForce(s);
     const created = intent.kind === 'order' && intent.price !== undefined
       ? LimitChild.create({ parentId, spec, side, quantity, price: intent.price, postOnly: intent.postOnly ?? false, gate })
-      : this.createAlgo(this.algoFor(intent.algo), { parentId, spec, side, quantity, gate });
+      : this.createAlgo(this.algoFor(intent.algo), { parentId, spec, side, quantity, gate, restingTimeInForce });
     if (!created.ok) {
       this.log?.warn({ strategy: strategy.name, parentId, field: created.error.field, value: created.error.value }, `intent refused: ${created.error.message}`);
       return;
@@ -512,7 +522,7 @@ export class Engine {
     this.carryOut(working, created.value.onTick(now, this.algoMarket));
   }
 
-  private createAlgo(choice: AlgoChoice, params: { parentId: string; spec: InstrumentSpec; side: OrderSide; quantity: Decimal; gate: (order: OrderRequest) => GateResult }) {
+  private createAlgo(choice: AlgoChoice, params: AlgoParams) {
     const settings = this.settings;
     switch (choice.kind) {
       case 'post_only':
@@ -581,7 +591,7 @@ export class Engine {
         this.deliver(id, { type: 'rejected', ts: this.options.clock.now(), clientOrderId: id, error: { code: 'READ_ONLY', message: `trading stopped: ${stopped}`, retryable: false } });
         continue;
       }
-      this.gate.recordSent(order, this.options.clock.now(), false);
+      this.gate.recordSent(order, this.options.clock.now());
       this.log?.info({ clientOrderId: id, side: order.side, price: order.price?.toString() ?? null, quantity: order.quantity.toString(), decision: action.gate.decision }, 'order sent');
       if (this.options.mode.trading === 'DRY_RUN') {
         // DRY_RUN: recorded, never sent. The order stays NEW in the log; the parent is told it went nowhere.
@@ -597,6 +607,7 @@ export class Engine {
 
   /** After a submit or a cancel: a refusal goes to the parent; otherwise the order's booked state does. */
   private afterCall(id: string, result: OrderResult): void {
+    if (!result.ok && !this.projections.orders.has(id)) this.gate.recordNotSent(id);
     if (!result.ok) {
       const error = result.error;
       if (error.code === 'OUTCOME_UNKNOWN' || error.code === 'VENUE_ERROR') {
@@ -665,7 +676,7 @@ export class Engine {
   }
 
   private onFill(id: string, fill: FillEvent, reduceOnly: boolean): void {
-    this.publishGateEvents(this.gate.feeState.recordFill(this.options.spec, fill, reduceOnly));
+    this.recordFeeEvents(this.gate.feeState.recordFill(this.options.spec, fill, reduceOnly, id));
     this.refreshPosition();
     this.accountChanged = true;
     this.log?.info({ clientOrderId: id, side: fill.side, price: fill.price.toString(), quantity: fill.quantity.toString(), fee: fill.fee.toString(), liquidity: fill.liquidity }, 'fill');
@@ -706,6 +717,15 @@ export class Engine {
       this.log?.info({ clientOrderId: order.clientOrderId, codes: result.reasons.map((r) => r.code), reason: result.reasons[result.reasons.length - 1]?.message }, 'order denied by the gate');
     }
     return result;
+  }
+
+  /** Appends fee facts (tier changes, discrepancies) to the log, logs them and lists them as alerts. */
+  private recordFeeEvents(events: readonly FeeEvent[]): void {
+    if (events.length === 0) return;
+    this.track(this.manager.recordFacts(events));
+    const published = events.map(feeGateEvent);
+    for (const event of published) this.log?.info({ symbol: event.symbol, ...event.context }, event.type);
+    this.publishGateEvents(published);
   }
 
   private publishGateEvents(events: readonly GateEvent[]): void {
@@ -806,6 +826,8 @@ export class Engine {
       gate: { checked: this.gate.counters.orders, denied },
       parents: { ended: Object.fromEntries([...this.parentsEnded.entries()].sort(([a], [b]) => (a < b ? -1 : 1))), working: this.working.length },
       anomalies: this.projections.anomalies.length,
+      fee_rates: (({ tier, source, makerRate, takerRate }) => ({ tier, source, maker: makerRate.toString(), taker: takerRate.toString(), discrepancies: this.projections.feeDiscrepancies.length }))(this.gate.feeState.ratesFor(this.options.spec.symbol)),
+      gtd: this.projections.gtdTrials.toJson(),
     };
   }
 }

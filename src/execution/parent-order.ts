@@ -4,9 +4,9 @@ import type { OrderRequest, OrderSide } from '../domain/order.js';
 import type { ExecutionReport } from '../venues/port.js';
 import {
   type AlgoAction, type AlgoMarket, type ChildDeniedPolicy, type ChildGate, type ChildPricing, type ChildRefusal,
-  type ExecutionAlgo, type ParentProgress, type ParentState, childClientOrderId,
+  type ExecutionAlgo, type ParentProgress, type ParentState, type RestingTimeInForce, childClientOrderId,
 } from './algo.js';
-import { marketablePriceTicks, postOnlyPriceTicks } from './child-pricing.js';
+import { gtdExpiryOf, marketablePriceTicks, postOnlyPriceTicks } from './child-pricing.js';
 import type { ReleaseSchedule } from './schedules.js';
 
 /** What a parent order is: the instrument, side and quantity, and how to work it. */
@@ -21,6 +21,8 @@ export interface ParentOrderParams {
   readonly pricing: ChildPricing;
   readonly onChildDenied: ChildDeniedPolicy;
   readonly gate: ChildGate;
+  /** Whether a post-only child goes out GTD expiring at its timeout, or GTC; GTC for every child when absent. */
+  readonly restingTimeInForce?: RestingTimeInForce;
 }
 
 /** Why a parent order could not be created. */
@@ -83,6 +85,7 @@ export class ParentOrder implements ExecutionAlgo {
   private readonly pricing: ChildPricing;
   private readonly deniedPolicy: ChildDeniedPolicy;
   private readonly gate: ChildGate;
+  private readonly restingTimeInForce: RestingTimeInForce | undefined;
 
   private state: ParentState = 'WORKING';
   private startTs: number | undefined;
@@ -114,6 +117,7 @@ export class ParentOrder implements ExecutionAlgo {
     this.pricing = params.pricing;
     this.deniedPolicy = params.onChildDenied;
     this.gate = params.gate;
+    this.restingTimeInForce = params.restingTimeInForce;
   }
 
   /**
@@ -177,18 +181,19 @@ export class ParentOrder implements ExecutionAlgo {
     const seq = ++this.childSeq;
     const clientOrderId = childClientOrderId(this.parentId, seq);
     const postOnly = this.pricing.kind === 'post_only';
+    const expireAt = this.pricing.kind === 'post_only' && this.restingTimeInForce?.(this.spec) === 'GTD' ? gtdExpiryOf(now, this.pricing.timeoutMs) : null;
     const request: OrderRequest = {
       clientOrderId,
       symbol: this.symbol,
       side: this.side,
       type: 'LIMIT',
-      timeInForce: postOnly ? 'GTC' : 'IOC',
+      timeInForce: postOnly ? (expireAt === null ? 'GTC' : 'GTD') : 'IOC',
       quantity: lotsToSize(this.spec, lots),
       price: ticksToPrice(this.spec, priceTicks),
       stopPrice: null,
       postOnly,
       reduceOnly: this.reduceOnly,
-      expireAt: null,
+      expireAt,
     };
     const verdict = this.gate(request);
     if (verdict.decision === 'deny') {
