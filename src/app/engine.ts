@@ -7,7 +7,7 @@ import { type OrderRequest, type OrderSide, TERMINAL_STATUSES } from '../domain/
 import { type Result, err, ok } from '../domain/result.js';
 import { feeGateEvent } from '../gate/fees.js';
 import { Gate } from '../gate/pipeline.js';
-import { type FeeRatesAtStart, startFeeRates } from '../gate/venue-fee-rates.js';
+import { fetchVenueFeeRates, resumeFeeRates } from '../gate/venue-fee-rates.js';
 import type { KillSwitchState } from '../gate/risk-limits.js';
 import type { GateResult } from '../gate/run-checks.js';
 import type { GateEvent } from '../gate/verdict.js';
@@ -263,7 +263,7 @@ export class Engine {
   readonly parentsEnded = new Map<string, number>();
   readonly label: string;
 
-  private constructor(private readonly options: EngineOptions, gate: Gate, volume: RollingTradeVolume, private readonly feesAtStart: FeeRatesAtStart) {
+  private constructor(private readonly options: EngineOptions, gate: Gate, volume: RollingTradeVolume, private readonly feesResumed: readonly FeeEvent[]) {
     this.gate = gate;
     this.volume = volume;
     this.book = new OrderBook(options.spec);
@@ -294,7 +294,7 @@ export class Engine {
     if (!gate.ok) return err(gate.error);
     const volume = RollingTradeVolume.create(options.spec);
     if (!volume.ok) return err({ code: 'BAD_VOLUME_WINDOWS', message: volume.error.message });
-    const fees = await startFeeRates(gate.value.feeState, options.venue, [options.spec.symbol], options.projections.feeTiers.values(), options.clock.now());
+    const fees = resumeFeeRates(gate.value.feeState, options.projections.feeTiers.values(), options.clock.now());
     return ok(new Engine(options, gate.value, volume.value, fees));
   }
 
@@ -344,8 +344,11 @@ export class Engine {
       const ts = this.options.clock.now();
       this.track(this.manager.recordFacts(deposits.map((deposit): KeelEvent => ({ type: 'deposit', ts, currency: deposit.currency, amount: deposit.amount }))));
     }
-    for (const o of this.feesAtStart.origins) this.log?.info({ symbol: o.symbol, source: o.source, tier: o.tier, maker: o.makerRate.toString(), taker: o.takerRate.toString(), reason: o.reason }, 'fee rates');
-    this.recordFeeEvents(this.feesAtStart.events);
+    this.recordFeeEvents(this.feesResumed);
+    this.track(fetchVenueFeeRates(this.gate.feeState, this.options.venue, [this.options.spec.symbol], this.options.clock).then((fetched) => {
+      for (const o of fetched.origins) this.log?.info({ symbol: o.symbol, source: o.source, tier: o.tier, maker: o.makerRate.toString(), taker: o.takerRate.toString(), reason: o.reason }, 'fee rates');
+      this.recordFeeEvents(fetched.events);
+    }));
     this.manager.detach();
     this.unsubscribe ??= this.options.venue.onExecution((report) => this.onVenueReport(report));
     if (this.manager.blocked !== null) this.alert('critical', 'TRADING_BLOCKED', this.manager.blocked);

@@ -1,3 +1,4 @@
+import type { Clock } from '../domain/clock.js';
 import { Decimal } from '../domain/decimal.js';
 import type { FeeSource, FeeTierChanged } from '../domain/events.js';
 import { type Result, err, ok } from '../domain/result.js';
@@ -5,7 +6,7 @@ import type { Venue, VenueTradingFee } from '../venues/port.js';
 import type { FeeState, VenueFeeReport } from './fees.js';
 
 /*
- * The fee rates a session starts with: the ones the log last recorded, the schedule tier the log's 30-day volume
+ * The fee rates a session trades at: the ones the log last recorded, the schedule tier the log's 30-day volume
  * reaches now, and the venue's own rates where it reports them (ccxt `fetchTradingFee(s)`), which replace the
  * schedule for their symbol — a venue charging 0.1% is gated at 0.1%, not at the config's default 0.6%.
  */
@@ -48,44 +49,53 @@ export interface FeeRateOrigin {
   readonly reason: string | null;
 }
 
-/** What {@link startFeeRates} did: the facts to append to the log (in order) and each symbol's rate origin. */
-export interface FeeRatesAtStart {
+/** What {@link fetchVenueFeeRates} did: the facts to append to the log (in order) and each symbol's rate origin. */
+export interface VenueFeeRatesFetched {
   readonly events: readonly FeeTierChanged[];
   readonly origins: readonly FeeRateOrigin[];
 }
 
 /**
- * Brings a fee state to `now` as a session starts: restores the rates the log last recorded (`recorded`: the
- * projections' `feeTiers`), re-evaluates the schedule tier from the log's 30-day volume, then asks the venue for each
- * symbol's rates and uses them where it answers with plausible ones. A venue without `tradingFee` puts the symbol on
- * the schedule; a failed or refused answer keeps the rates last recorded (the venue's from an earlier session, else
- * the schedule's), with the reason. Returns every change as a `FeeTierChanged` for the caller to append and publish.
+ * Brings a fee state to `now` as a session starts, from the log alone: restores the rates the log last recorded
+ * (`recorded`: the projections' `feeTiers`), then re-evaluates the schedule tier from the log's 30-day volume. Returns
+ * the change, if any, as a `FeeTierChanged` for the caller to append and publish. Synchronous, so the first order of
+ * the session is gated at the tier the log's fills reach.
  */
-export async function startFeeRates(
+export function resumeFeeRates(state: FeeState, recorded: Iterable<FeeTierChanged>, now: number): FeeTierChanged[] {
+  state.restore(recorded);
+  const changed = state.refresh(now);
+  return changed === undefined ? [] : [changed];
+}
+
+/**
+ * Asks the venue for each symbol's rates and uses them where it answers with plausible ones (they replace the
+ * schedule for that symbol). A venue without `tradingFee` puts the symbol on the schedule; a failed or refused answer
+ * keeps the rates in force (the venue's from an earlier session, as {@link resumeFeeRates} restored them, else the
+ * schedule's), with the reason. Call after {@link resumeFeeRates}, at start and whenever the node wants the venue's
+ * current rates (a tier the venue moves the account to). Returns every change as a `FeeTierChanged`, timed by `clock`
+ * when the answer came, for the caller to append and publish.
+ */
+export async function fetchVenueFeeRates(
   state: FeeState,
   venue: Pick<Venue, 'tradingFee'>,
   symbols: readonly string[],
-  recorded: Iterable<FeeTierChanged>,
-  now: number,
-): Promise<FeeRatesAtStart> {
-  state.restore(recorded);
+  clock: Clock,
+): Promise<VenueFeeRatesFetched> {
   const events: FeeTierChanged[] = [];
-  const add = (event: FeeTierChanged | undefined): void => {
-    if (event !== undefined) events.push(event);
-  };
-  add(state.refresh(now));
   const origins: FeeRateOrigin[] = [];
   for (const symbol of symbols) {
     let reason: string | null = null;
+    let changed: FeeTierChanged | undefined;
     if (venue.tradingFee === undefined) {
       reason = 'the venue does not report trading fees';
-      add(state.useSchedule(symbol, now));
+      changed = state.useSchedule(symbol, clock.now());
     } else {
       const answer = await venue.tradingFee(symbol);
       const report = answer.ok ? venueFeeReport(answer.value) : answer;
-      if (report.ok) add(state.setVenueRates(symbol, report.value, now));
+      if (report.ok) changed = state.setVenueRates(symbol, report.value, clock.now());
       else reason = `${report.error.code}: ${report.error.message}`;
     }
+    if (changed !== undefined) events.push(changed);
     const rates = state.ratesFor(symbol);
     origins.push({ symbol, source: rates.source, tier: rates.tier, makerRate: rates.makerRate, takerRate: rates.takerRate, reason });
   }
