@@ -10,9 +10,8 @@ import { type FeeCheckContext, FeeState, checkFees } from './fees.js';
 import type { GtdTrials } from './gtd-trials.js';
 import { type LiquidityCtx, type TradeVolumes, checkLiquidity } from './liquidity.js';
 import { MarginAccountState, type MarginCheckContext, type MarginPosition, MarginSchedule, checkMargin } from './margin.js';
-import {
-  type OrderPolicyContext, type OrderPolicyMatrix, OrderPolicyState, buildOrderPolicyMatrix, checkOrderPolicy, isGtdTestOrder, restingTimeInForce,
-} from './order-policy.js';
+import { isGtdTestOrder, restingTimeInForce } from './gtd-gating.js';
+import { type OrderPolicyContext, type OrderPolicyMatrix, OrderPolicyState, buildOrderPolicyMatrix, checkOrderPolicy } from './order-policy.js';
 import { type KillSwitchState, type RiskExposure, type RiskLimits, type RiskLimitsCtx, RiskState, checkRiskLimits, riskLimitsFromConfig } from './risk-limits.js';
 import { GateCounters, type GateResult, type GateStep, runChecks } from './run-checks.js';
 import type { GateEvent } from './verdict.js';
