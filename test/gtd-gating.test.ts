@@ -7,6 +7,7 @@ import { configSchema } from '../src/config/schema.js';
 import { Decimal } from '../src/domain/decimal.js';
 import { ok } from '../src/domain/result.js';
 import type { OrderRequest } from '../src/domain/order.js';
+import { executionSettings, postOnlyLimit } from '../src/execution/algos.js';
 import { OrderManager } from '../src/execution/order-manager.js';
 import { GtdTrials, gtdTrialEnd } from '../src/gate/gtd-trials.js';
 import { restingTimeInForce } from '../src/gate/gtd-gating.js';
@@ -146,6 +147,36 @@ describe('GTD gating decides what a resting child is sent as', () => {
     assert.equal(restingTimeInForce(matrixOf({ gtd_ungate_after_successes: 0 }), new OrderPolicyState(60)), 'GTD');
     const noGtd = matrixOf({ symbols: { 'BTC-USD': { capabilities: [{ order_type: 'LIMIT', tif: 'GTD', support: 'unsupported' }] } } });
     assert.equal(restingTimeInForce(noGtd, new OrderPolicyState(60)), 'GTC');
+    // More failed tests than successful ones: testing pauses (GTC) rather than keep sending orders the venue refuses.
+    const refusing = new OrderPolicyState(60);
+    refusing.recordGtdSent('BTC-USD', 'f1');
+    refusing.gtd.end('f1', 'failure');
+    assert.equal(restingTimeInForce(gated, refusing), 'GTC');
+    refusing.gtd.credit('BTC-USD', 1);
+    assert.equal(restingTimeInForce(gated, refusing), 'GTD');
+  });
+
+  test('a post-only child goes out GTD expiring at its timeout; one the venue rejects is sent again GTC and the parent works on', () => {
+    const settings = executionSettings(configSchema.parse({ execution: { limit_timeout_seconds: 30 } }));
+    const made = postOnlyLimit({
+      parentId: 'p', spec: SPOT, side: 'buy', quantity: Decimal.of('0.5'), restingTimeInForce: () => 'GTD',
+      gate: (request) => ({ decision: 'accept', order: request, reasons: [], events: [] }),
+    }, settings);
+    assert.ok(made.ok);
+    const parent = made.value;
+    const book = new OrderBook(SPOT);
+    book.applySnapshot([10_000, 50_000], [10_001, 30_000]);
+    const [first] = parent.onTick(T0, { book });
+    assert.ok(first?.kind === 'submit');
+    assert.deepEqual([first.order.timeInForce, first.order.postOnly, first.order.expireAt], ['GTD', true, '2024-01-01T00:00:30.000Z']);
+    parent.onExecution({ type: 'rejected', ts: T0 + 1, clientOrderId: first.order.clientOrderId, error: { code: 'INVALID_ORDER', message: 'GTD expiry too near', retryable: false } });
+    assert.equal(parent.progress().state, 'WORKING');
+    const [again] = parent.onTick(T0 + 2, { book });
+    assert.ok(again?.kind === 'submit');
+    assert.deepEqual([again.order.timeInForce, again.order.expireAt, again.order.quantity.toString()], ['GTC', null, '0.5']);
+    // A second rejection is not about GTD any more: the parent stops, as for any other child.
+    parent.onExecution({ type: 'rejected', ts: T0 + 3, clientOrderId: again.order.clientOrderId, error: { code: 'INVALID_ORDER', message: 'no', retryable: false } });
+    assert.equal(parent.progress().state, 'STOPPED');
   });
 });
 

@@ -39,6 +39,8 @@ interface Child {
   readonly lots: number;
   filledLots: number;
   readonly sentAt: number;
+  /** Sent GTD (expiring at its timeout) rather than GTC or IOC. */
+  readonly gtd: boolean;
   open: boolean;
   cancelReason: 'timeout' | 'parent_canceled' | undefined;
 }
@@ -70,7 +72,8 @@ const HALF = Decimal.of('0.5');
  *    it as is, `adjust` sends it as adjusted (a sized-down child leaves the rest waiting), `deny` is recorded with its
  *    code and then, per the policy, retried on the next tick (`retry`), dropped (`skip`), or stops the parent (`stop`).
  * 5. A venue rejection is recorded with its code; POST_ONLY_WOULD_TAKE, RATE_LIMITED and EXCHANGE_UNAVAILABLE send the
- *    quantity again on the next tick, any other stops the parent. An IOC child's unfilled rest, canceled by the venue,
+ *    quantity again on the next tick, and so does the first rejection of a GTD child (its later children go GTC); any
+ *    other stops the parent. An IOC child's unfilled rest, canceled by the venue,
  *    is sent again.
  * The parent is COMPLETED when filled to its quantity; CANCELED when everything is released, nothing is open and some
  * quantity was dropped; STOPPED by a `stop` denial or a final rejection.
@@ -86,6 +89,8 @@ export class ParentOrder implements ExecutionAlgo {
   private readonly deniedPolicy: ChildDeniedPolicy;
   private readonly gate: ChildGate;
   private readonly restingTimeInForce: RestingTimeInForce | undefined;
+  /** Set when the venue rejected a GTD child: this parent's later children go GTC. */
+  private gtdRefused = false;
 
   private state: ParentState = 'WORKING';
   private startTs: number | undefined;
@@ -181,7 +186,8 @@ export class ParentOrder implements ExecutionAlgo {
     const seq = ++this.childSeq;
     const clientOrderId = childClientOrderId(this.parentId, seq);
     const postOnly = this.pricing.kind === 'post_only';
-    const expireAt = this.pricing.kind === 'post_only' && this.restingTimeInForce?.(this.spec) === 'GTD' ? gtdExpiryOf(now, this.pricing.timeoutMs) : null;
+    const gtd = this.pricing.kind === 'post_only' && !this.gtdRefused && this.restingTimeInForce?.(this.spec) === 'GTD';
+    const expireAt = gtd && this.pricing.kind === 'post_only' ? gtdExpiryOf(now, this.pricing.timeoutMs) : null;
     const request: OrderRequest = {
       clientOrderId,
       symbol: this.symbol,
@@ -218,7 +224,7 @@ export class ParentOrder implements ExecutionAlgo {
     }
     this.pendingLots -= sentLots.value;
     this.sent++;
-    this.children.set(clientOrderId, { seq, clientOrderId, lots: sentLots.value, filledLots: 0, sentAt: now, open: true, cancelReason: undefined });
+    this.children.set(clientOrderId, { seq, clientOrderId, lots: sentLots.value, filledLots: 0, sentAt: now, gtd: order.timeInForce === 'GTD', open: true, cancelReason: undefined });
     actions.push({ kind: 'submit', order, parentId: this.parentId, childSeq: seq, gate: verdict });
   }
 
@@ -268,7 +274,10 @@ export class ParentOrder implements ExecutionAlgo {
           clientOrderId: child.clientOrderId, childSeq: child.seq, ts: report.ts, by: 'venue', code: report.error.code, message: report.error.message,
           quantity: lotsToSize(this.spec, unfilled),
         });
-        if (this.state === 'WORKING' && RETRY_AFTER_REJECTION.has(report.error.code)) {
+        // A GTD child the venue refused is sent again GTC (once per parent): a venue's GTD may be what it refused.
+        const retryAsGtc = child.gtd && !this.gtdRefused;
+        if (child.gtd) this.gtdRefused = true;
+        if (this.state === 'WORKING' && (RETRY_AFTER_REJECTION.has(report.error.code) || retryAsGtc)) {
           this.pendingLots += unfilled;
         } else {
           this.abandonedLots += unfilled;

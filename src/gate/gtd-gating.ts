@@ -18,12 +18,15 @@ export function isGtdTestOrder(matrix: OrderPolicyMatrix, state: OrderPolicyStat
  * Returns the time in force a resting LIMIT child (post-only, with a timeout) of the matrix's symbol should go out
  * with, so that it dies at the venue at its timeout even if keel dies: GTD where the venue supports it and it is
  * ungated, GTD as a controlled test order while it is gated and fewer than `gtdTestAllowance` tests are in flight,
- * GTC otherwise (unsupported, or gated with the allowance in use).
+ * GTC otherwise: unsupported, gated with the allowance in use, or gated with more failed tests than successful ones
+ * (testing pauses rather than send orders the venue keeps refusing; `policy.gtd_ungate_after_successes: 0` trusts the
+ * venue instead).
  */
 export function restingTimeInForce(matrix: OrderPolicyMatrix, state: OrderPolicyState): 'GTD' | 'GTC' {
   const support = supportOf(matrix, 'LIMIT', 'GTD');
   if (support === 'supported') return 'GTD';
   if (support === 'unsupported') return 'GTC';
   if (state.gtdUngated(matrix)) return 'GTD';
+  if (state.gtd.failures(matrix.symbol) > state.gtdSuccesses(matrix.symbol)) return 'GTC';
   return state.gtdInFlight(matrix.symbol) < matrix.gtdTestAllowance ? 'GTD' : 'GTC';
 }
