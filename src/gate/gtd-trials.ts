@@ -104,14 +104,17 @@ export class GtdTrials {
     return this.open.has(clientOrderId);
   }
 
+  /** Returns the GTD orders of a symbol that succeeded (the venue took them and they ended as a GTD order may). */
   successes(symbol: string): number {
     return this.bySymbol.get(symbol)?.successes ?? 0;
   }
 
+  /** Returns the GTD orders of a symbol the venue refused. */
   failures(symbol: string): number {
     return this.bySymbol.get(symbol)?.failures ?? 0;
   }
 
+  /** Returns the GTD orders of a symbol sent and not yet ended. */
   inFlight(symbol: string): number {
     return this.bySymbol.get(symbol)?.inFlight ?? 0;
   }
