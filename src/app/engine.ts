@@ -765,6 +765,9 @@ export class Engine {
     const drawdown = this.peak.sub(equity);
     if (drawdown.gt(this.maxDrawdown)) this.maxDrawdown = drawdown;
     this.publishGateEvents(this.gate.recordEquity(now, equity, []));
+    // Fills the engine did not route (an earlier session's orders, account fills) and time leaving the 30-day window move the tier too.
+    const tierChange = this.gate.feeState.refresh(now);
+    if (tierChange !== undefined) this.recordFeeEvents([tierChange]);
     const kill = this.options.killSwitch?.() ?? 'OFF';
     if (kill !== this.killSwitch) {
       this.killSwitch = kill;
