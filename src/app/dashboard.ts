@@ -80,7 +80,6 @@ export function renderDashboard(assembled: AssembledNode, context: DashboardCont
   const snapshot = node.snapshot();
   const ccy = snapshot.valuationCurrency;
   const config = node.config;
-  const tier = node.gate.feeState.tier;
   const window = node.gate.margin.marginWindowAt(now);
   const margin = node.gate.marginAccount.snapshot;
   const parents = node.execution.parents();
@@ -112,7 +111,11 @@ export function renderDashboard(assembled: AssembledNode, context: DashboardCont
     '',
     'FEES',
     `  Total Paid: ${snapshot.feesPaid} ${ccy} | Maker: ${snapshot.makerFees} | Taker: ${snapshot.takerFees}`,
-    `  Trade Count: ${snapshot.fillCount} | Current Tier: ${tier.name} (${(Number(tier.makerRate.toString()) * 100).toFixed(3)}%/${(Number(tier.takerRate.toString()) * 100).toFixed(3)}%)`,
+    `  Trade Count: ${snapshot.fillCount} | 30-day volume: ${node.gate.feeState.volumeAt(now).toFixedMin(2)} | Rates (maker/taker):`,
+    ...[...node.specs.keys()].map((symbol) => {
+      const rates = node.gate.feeState.ratesFor(symbol);
+      return `    ${symbol.padEnd(16)} ${rates.tier} ${(Number(rates.makerRate.toString()) * 100).toFixed(3)}%/${(Number(rates.takerRate.toString()) * 100).toFixed(3)}% from ${rates.source}`;
+    }),
     '',
     'LIQUIDITY',
     ...node.market.markets.map((market) => liquidityLine(market, config.liquidity.max_spread_bps, config.liquidity.post_only_spread_bps, market.silenceMs(now))),

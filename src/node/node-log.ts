@@ -97,6 +97,9 @@ export function logNodeEvents(bus: NodeBus, log: NodeLog): Unsubscribe {
       case 'venue.call':
         if (event.outcome === 'error') log.warn({ operation: event.operation, latencyMs: event.latencyMs }, 'venue call failed');
         return;
+      case 'fees.rates':
+        log.info({ symbol: event.symbol, source: event.source, tier: event.tier, maker: event.makerRate, taker: event.takerRate, reason: event.reason }, 'fee rates');
+        return;
       case 'account.funding':
         log.info({ symbol: event.symbol, amount: event.amount.toString() }, 'funding');
         return;
