@@ -153,11 +153,12 @@ export class CcxtVenue implements Venue {
     const perSecond = options.requestsPerSecond ?? 1000 / Math.max(1, this.exchange.rateLimit ?? 1000);
     this.bucket = new TokenBucket(perSecond, Math.max(1, options.burst ?? 1), this.clock, this.sleeper);
     this.dialect = clientIdDialect(this.exchange.id);
+    // One request per skew sample: the monitor retries a failed one itself and times each attempt on its own.
     this.skew = has(this.exchange, 'fetchTime')
-      ? new ClockSkewMonitor(this.clock, () => this.call('fetchTime', async () => Number(await this.exchange.fetchTime() ?? NaN)), {
+      ? new ClockSkewMonitor(this.clock, () => this.once('fetchTime', async () => Number(await this.exchange.fetchTime() ?? NaN)), {
           maxSkewMs: options.clockSkew?.maxSkewMs ?? 1000,
           remeasureAfterMs: options.clockSkew?.remeasureAfterMs ?? 60_000,
-        })
+        }, (attempt, error) => this.retryAfter('fetchTime', attempt, error))
       : null;
   }
 
@@ -201,9 +202,15 @@ export class CcxtVenue implements Venue {
   private async call<T>(operation: string, fn: () => Promise<T>, symbol?: string): Promise<Result<T, VenueError>> {
     for (let attempt = 1; ; attempt += 1) {
       const result = await this.once(operation, fn, symbol);
-      if (result.ok || !isRetryable(result.error) || attempt > this.policy.maxRetries) return result;
-      await this.backoff(operation, attempt, result.error);
+      if (result.ok || !(await this.retryAfter(operation, attempt, result.error))) return result;
     }
+  }
+
+  /** Waits out the backoff and returns true when `error` after attempt `attempt` may be retried; false when final. */
+  private async retryAfter(operation: string, attempt: number, error: VenueError): Promise<boolean> {
+    if (!isRetryable(error) || attempt > this.policy.maxRetries) return false;
+    await this.backoff(operation, attempt, error);
+    return true;
   }
 
   private async backoff(operation: string, attempt: number, error: VenueError): Promise<void> {
