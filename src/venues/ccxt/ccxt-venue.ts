@@ -20,6 +20,7 @@ import {
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleeper, delayAfter, isRetryable } from './retry.js';
 import { type CcxtCredentials, type SecretRedactor, secretRedactor } from './secrets.js';
 import { TokenBucket } from './token-bucket.js';
+import { type VenueRuntime, ccxtVenueOptions } from './venue-options.js';
 
 /** What a {@link CcxtVenue} is built from. Time, waiting and randomness are injected so tests run instantly and replay. */
 export interface CcxtVenueOptions {
@@ -723,21 +724,25 @@ export interface CcxtSetupError {
 }
 
 /** What {@link createCcxtVenue} needs besides the config. */
-export interface CcxtVenueDependencies {
-  readonly clock: Clock;
-  readonly sleeper: Sleeper;
-  readonly random: () => number;
-  readonly log?: (line: string) => void;
-  /** Extra ccxt constructor options (URL overrides for keel's emulator, `options`); never credentials. */
+export interface CcxtVenueDependencies extends VenueRuntime {
+  /** Extra ccxt constructor options (URL overrides, `options`, recorded `markets` in tests); never credentials. */
   readonly exchangeOptions?: Record<string, unknown>;
-  /** How often, ms, placed orders are polled for fills while someone listens (see {@link CcxtVenueOptions.executionPollMs}). */
-  readonly executionPollMs?: number;
+}
+
+/**
+ * Returns true when the exchange has sandbox endpoints: ccxt's `setSandboxMode` swaps `urls.api` for `urls.test`, and
+ * an exchange whose `urls.test` is missing (Coinbase, Kraken) would be left requesting `undefined/v2/currencies`.
+ */
+export function hasSandbox(exchange: Pick<Exchange, 'urls'>): boolean {
+  const test = (exchange.urls as Record<string, unknown>).test;
+  return (typeof test === 'string' && test !== '') || (test !== null && typeof test === 'object' && Object.keys(test).length > 0);
 }
 
 /**
  * Builds a ccxt.pro exchange (or plain ccxt when the id has no streaming class) from `config.venue` — credentials
  * from the loaded config, which takes them only from the environment or the secrets file — puts it in sandbox mode
- * when configured, and wraps it in a {@link CcxtVenue} with the configured retry schedule, rate and skew limit.
+ * when configured (refusing with SANDBOX_UNAVAILABLE when the exchange has no sandbox), and wraps it in a
+ * {@link CcxtVenue} with the config's retry schedule, rate and skew limit ({@link ccxtVenueOptions}).
  */
 export function createCcxtVenue(config: KeelConfig, deps: CcxtVenueDependencies): Result<CcxtVenue, CcxtSetupError> {
   const name = config.venue.name;
@@ -752,26 +757,27 @@ export function createCcxtVenue(config: KeelConfig, deps: CcxtVenueDependencies)
     ...(config.venue.api_secret !== undefined && { secret: config.venue.api_secret }),
     ...(config.venue.api_passphrase !== undefined && { password: config.venue.api_passphrase }),
   };
-  const exchange = new constructor({ ...deps.exchangeOptions, ...credentials, enableRateLimit: false, verbose: false });
+  const extra = deps.exchangeOptions ?? {};
+  const exchange = new constructor({
+    ...extra,
+    ...credentials,
+    enableRateLimit: false,
+    verbose: false,
+    // Recovery lists every open order once at start without a symbol; Binance's client refuses that unless told the
+    // heavier request weight is intended.
+    options: { warnOnFetchOpenOrdersWithoutSymbol: false, ...(extra.options as Record<string, unknown> | undefined) },
+  });
   if (config.venue.sandbox) {
+    const refused: CcxtSetupError = {
+      code: 'SANDBOX_UNAVAILABLE',
+      message: `venue.sandbox is true but ${name} has no sandbox (test) endpoints in ccxt; set venue.sandbox: false to trade its live endpoints`,
+    };
+    if (!hasSandbox(exchange)) return err(refused);
     try {
       exchange.setSandboxMode(true);
     } catch {
-      return err({ code: 'SANDBOX_UNAVAILABLE', message: `venue.sandbox is true but ${name} has no sandbox in ccxt; set venue.sandbox: false to trade live` });
+      return err(refused);
     }
   }
-  const retry = config.execution.retry;
-  return ok(new CcxtVenue({
-    exchange,
-    clock: deps.clock,
-    sleeper: deps.sleeper,
-    random: deps.random,
-    retry: { maxRetries: config.execution.max_order_retries, baseDelayMs: retry.base_delay_ms, maxDelayMs: retry.max_delay_ms, jitterMs: retry.jitter_ms },
-    credentials,
-    ...(config.venue.rate_limit_per_second !== undefined && { requestsPerSecond: config.venue.rate_limit_per_second }),
-    clockSkew: { maxSkewMs: config.venue.clock_skew_max_ms },
-    sandbox: config.venue.sandbox,
-    ...(deps.log !== undefined && { log: deps.log }),
-    ...(deps.executionPollMs !== undefined && { executionPollMs: deps.executionPollMs }),
-  }));
+  return ok(new CcxtVenue(ccxtVenueOptions(config, exchange, deps, { credentials, sandbox: config.venue.sandbox })));
 }
