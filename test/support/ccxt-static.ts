@@ -74,22 +74,27 @@ export function recordedPrecisionMode(venue: string, exchange: Exchange): number
   return venue === BUNDLED_MARKETS.exchange ? BUNDLED_MARKETS.precisionMode : exchange.precisionMode ?? 4;
 }
 
+/** Returns the fake secret a venue signs with: Kraken decodes its secret as base64, the others take it as is. */
+export function secretFor(venue: string): string {
+  return venue === 'kraken' ? Buffer.from(FAKE_SECRET).toString('base64') : FAKE_SECRET;
+}
+
 /**
  * Returns a ccxt exchange over a venue's recorded markets, as ccxt's offline tests build it: markets in the
  * constructor (indexed by its setMarkets, so no loadMarkets request), no throttle, fake credentials and the options
  * those tests set (unified account on for Bybit). `overrides` adds constructor options.
  */
-export function offlineExchange(venue: string, overrides: Record<string, unknown> = {}, markets: Readonly<Record<string, MarketInterface>> = recordedMarkets(venue).markets): Exchange {
+export function offlineExchange(venue: string, overrides: Record<string, unknown> = {}, markets?: Readonly<Record<string, MarketInterface>>): Exchange {
   const constructor = (ccxt as unknown as Record<string, new (options: Record<string, unknown>) => Exchange>)[venue];
   if (constructor === undefined) throw new Error(`ccxt has no exchange ${venue}`);
   const { options, ...rest } = overrides;
   const exchange = new constructor({
-    markets, enableRateLimit: false, rateLimit: 1, apiKey: FAKE_KEY, secret: FAKE_SECRET, password: 'fake-passphrase',
+    markets: markets ?? recordedMarkets(venue).markets, enableRateLimit: false, rateLimit: 1, apiKey: FAKE_KEY, secret: secretFor(venue), password: 'fake-passphrase',
     options: { enableUnifiedAccount: true, enableUnifiedMargin: false, leverageBrackets: {}, ...(options as Record<string, unknown> | undefined) },
     ...rest,
   });
   // The recorded markets carry their own precision convention; ccxt rounds amounts and prices with it.
-  exchange.precisionMode = recordedPrecisionMode(venue, exchange);
+  if (markets === undefined) exchange.precisionMode = recordedPrecisionMode(venue, exchange);
   return exchange;
 }
 
@@ -133,19 +138,24 @@ export function staticMismatch(computed: unknown, stored: unknown, skipKeys: rea
   return same ? null : `${where}: computed ${a.text}, recorded ${b.text}`;
 }
 
+/** The outcome of a self-check: agreed, disagreed (where), or not runnable on these markets (its symbol is not listed). */
+export type SelfCheck = { readonly outcome: 'agrees' } | { readonly outcome: 'differs'; readonly detail: string } | { readonly outcome: 'symbol not listed'; readonly detail: string };
+
 /**
- * Runs one recorded case through ccxt offline and returns null when ccxt's parse of `httpResponse` equals the
- * recorded `parsedResponse`, else the difference (or ccxt's refusal to run it, such as a symbol the markets lack).
+ * Runs one recorded case through ccxt offline and reports whether ccxt's parse of `httpResponse` equals the recorded
+ * `parsedResponse`; a case naming a symbol the markets lack cannot run on them.
  */
-export async function selfCheck(venue: string, file: StaticResponseFile, method: string, entry: StaticCase, exchange = offlineExchange(venue)): Promise<string | null> {
+export async function selfCheck(venue: string, file: StaticResponseFile, method: string, entry: StaticCase, exchange = offlineExchange(venue)): Promise<SelfCheck> {
   exchange.extendExchangeOptions(exchange.deepExtend(exchange.options as Record<string, unknown>, file.options ?? {}, entry.options ?? {}) as Record<string, unknown>);
   (exchange as unknown as { fetch: () => Promise<unknown> }).fetch = () => Promise.resolve(entry.httpResponse);
   const call = (exchange as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method];
-  if (call === undefined) return `ccxt ${venue} has no method ${method}`;
+  if (call === undefined) return { outcome: 'differs', detail: `ccxt ${venue} has no method ${method}` };
   try {
     const computed = await call.apply(exchange, (entry.input ?? []).map((value) => (value === null ? undefined : value)));
-    return staticMismatch(computed, entry.parsedResponse, file.skipKeys ?? []);
+    const detail = staticMismatch(computed, entry.parsedResponse, file.skipKeys ?? []);
+    return detail === null ? { outcome: 'agrees' } : { outcome: 'differs', detail };
   } catch (thrown) {
-    return `ccxt refused the case: ${thrown instanceof Error ? `${thrown.constructor.name}: ${thrown.message}` : String(thrown)}`;
+    if (thrown instanceof ccxt.BadSymbol) return { outcome: 'symbol not listed', detail: thrown.message };
+    return { outcome: 'differs', detail: `ccxt refused the case: ${thrown instanceof Error ? `${thrown.constructor.name}: ${thrown.message}` : String(thrown)}` };
   }
 }

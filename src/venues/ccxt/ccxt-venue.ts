@@ -42,6 +42,11 @@ export interface CcxtVenueOptions {
   readonly sandbox?: boolean;
   /** Levels per side in book events. */
   readonly bookDepth?: number;
+  /**
+   * The symbols keel trades on this venue (the configured instruments). Open orders are then listed per symbol and
+   * positions asked for their derivatives only; unset, the venue's symbol-less calls are used.
+   */
+  readonly symbols?: readonly string[];
   /** Receives one line per retry, lookup and reconnect, secrets removed. */
   readonly log?: (line: string) => void;
   /**
@@ -96,6 +101,12 @@ interface WatchedOrder {
  * update time, which can be later than its first fills.
  */
 const TRADE_LOOKBACK_MS = 60_000;
+
+/**
+ * The venue order id passed to ccxt when an order is named by keel's client id in the params: absent, not empty —
+ * ccxt forwards an empty id as `orderId=` (Bybit), which the venue reads as a second, contradictory key.
+ */
+const BY_CLIENT_ID = undefined as unknown as string;
 
 const ENDED: ReadonlySet<OrderStatus> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED']);
 
@@ -277,9 +288,21 @@ export class CcxtVenue implements Venue {
     return parsed.ok ? parsed : err(payloadToVenue(parsed.error));
   }
 
+  /**
+   * Returns the account's derivative positions. With the traded symbols known ({@link CcxtVenueOptions.symbols}) only
+   * their derivatives are asked for, and a spot-only account asks nothing: some venues cannot list positions without a
+   * market or portfolio to name (Coinbase refuses a symbol-less fetchPositions).
+   */
   async positions(): Promise<Result<readonly VenuePosition[], VenueError>> {
     if (!has(this.exchange, 'fetchPositions')) return ok([]);
-    const raw = await this.call('fetchPositions', () => this.exchange.fetchPositions());
+    let wanted: string[] | undefined;
+    if (this.options.symbols !== undefined) {
+      const specs = await this.ensureMarkets();
+      if (!specs.ok) return specs;
+      wanted = this.options.symbols.filter((symbol) => { const kind = specs.value.get(symbol)?.kind; return kind !== undefined && kind !== 'spot'; });
+      if (wanted.length === 0) return ok([]);
+    }
+    const raw = await this.call('fetchPositions', () => this.exchange.fetchPositions(wanted));
     if (!raw.ok) return raw;
     const out: VenuePosition[] = [];
     for (const position of raw.value) {
@@ -533,8 +556,8 @@ export class CcxtVenue implements Venue {
     const known = this.venueOrderIds.get(clientOrderId);
     const operation = `fetchOrder ${symbol} ${clientOrderId}`;
     let raw: Result<Order, VenueError> | null = null;
-    if (query !== null) raw = await this.call(operation, () => this.exchange.fetchOrder('', symbol, query(clientOrderId)), symbol);
-    else if (known !== undefined && has(this.exchange, 'fetchOrder')) raw = await this.call(operation, () => this.exchange.fetchOrder(known, symbol), symbol);
+    if (query !== null) raw = await this.call(operation, () => this.exchange.fetchOrder(BY_CLIENT_ID, symbol, query(clientOrderId)), symbol);
+    else if (known !== undefined && has(this.exchange, 'fetchOrder')) raw = await this.call(operation, () => this.exchange.fetchOrder(known, symbol, { ...this.dialect.byVenueId }), symbol);
     if (raw !== null) {
       if (!raw.ok) return raw;
       const parsed = parseOrder(raw.value, sent, this.clock.now());
@@ -567,7 +590,7 @@ export class CcxtVenue implements Venue {
     const cancelParams = this.dialect.cancel;
     let send: () => Promise<Order>;
     if (cancelParams !== null) {
-      send = () => this.exchange.cancelOrder('', symbol, cancelParams(clientOrderId));
+      send = () => this.exchange.cancelOrder(BY_CLIENT_ID, symbol, cancelParams(clientOrderId));
     } else {
       const found = await this.order(symbol, clientOrderId);
       if (!found.ok) return found;
@@ -608,14 +631,25 @@ export class CcxtVenue implements Venue {
     this.reportEnd(order.clientOrderId, 'CANCELED');
   }
 
+  /**
+   * Returns the open orders of `symbol`, or of every traded symbol ({@link CcxtVenueOptions.symbols}) one by one when
+   * none is given: a symbol-less listing covers one market type only on venues that split them (Binance lists spot,
+   * Bybit linear), so recovery would miss an order on the others. Without traded symbols, the venue's symbol-less
+   * listing.
+   */
   async openOrders(symbol?: string): Promise<Result<readonly VenueOrder[], VenueError>> {
     const specs = await this.ensureMarkets();
     if (!specs.ok) return specs;
-    const raw = await this.call(`fetchOpenOrders ${symbol ?? '*'}`, () => this.exchange.fetchOpenOrders(symbol), symbol);
-    if (!raw.ok) return raw;
-    const parsed = this.parseOrders(raw.value, null);
-    if (parsed.ok) for (const order of parsed.value) this.remember(order);
-    return parsed;
+    const lists = symbol === undefined && this.options.symbols !== undefined ? this.options.symbols : [symbol];
+    const out: VenueOrder[] = [];
+    for (const listed of lists) {
+      const raw = await this.call(`fetchOpenOrders ${listed ?? '*'}`, () => this.exchange.fetchOpenOrders(listed), listed);
+      if (!raw.ok) return raw;
+      const parsed = this.parseOrders(raw.value, null);
+      if (!parsed.ok) return parsed;
+      for (const order of parsed.value) out.push(this.remember(order));
+    }
+    return ok(out);
   }
 
   async fills(symbol: string, sinceTs: number): Promise<Result<readonly FillEvent[], VenueError>> {

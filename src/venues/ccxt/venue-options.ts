@@ -41,7 +41,8 @@ export function requestRateOf(config: KeelConfig, exchange: Pick<Exchange, 'rate
 
 /**
  * Returns the options of a {@link CcxtVenue} over `exchange` as the config sets them: the retry schedule, the request
- * rate and burst, the clock-skew limit, and the credentials removed from every line. Used for LIVE and for a run
+ * rate and burst, the clock-skew limit, the traded symbols (`instruments`: open orders and positions are read for
+ * them), and the credentials removed from every line. Used for LIVE and for a run
  * against the emulator alike; `sandbox` is what the exchange was put in (false for the emulator).
  */
 export function ccxtVenueOptions(
@@ -58,6 +59,7 @@ export function ccxtVenueOptions(
     retry: retryPolicyOf(config),
     ...requestRateOf(config, exchange),
     clockSkew: { maxSkewMs: config.venue.clock_skew_max_ms },
+    symbols: config.instruments.map((instrument) => instrument.symbol),
     sandbox: access.sandbox ?? false,
     ...(access.credentials !== undefined && { credentials: access.credentials }),
     ...(runtime.log !== undefined && { log: runtime.log }),
