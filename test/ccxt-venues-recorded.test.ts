@@ -154,6 +154,9 @@ describe('Binance spot and USDⓈ-M (recorded)', () => {
       ],
       reconciled: false,
     });
+    // Open orders are listed per traded symbol, so the USD-M host is asked too (a symbol-less call lists spot only).
+    const listed = opened.seen.filter((r) => r.url.includes('openOrders')).map((r) => `${new URL(r.url).pathname} ${new URL(r.url).searchParams.get('symbol')}`);
+    assert.deepEqual([...new Set(listed)], ['/api/v3/openOrders BTCUSDT', '/api/v3/openOrders ETHUSDT', '/fapi/v1/openOrders BTCUSDT']);
     assert.deepEqual(unanswered(opened.seen), []);
   });
 
