@@ -1,3 +1,10 @@
+/*
+ * The ccxt adapter in one file (about 800 lines) because its parts share one request door and its state: the rate
+ * limiter, the retry and error mapping, the client-id bookkeeping that resolves a submit of unknown outcome, and the
+ * execution poll that reports fills from the same order map. The pure parts already live beside it: parsing
+ * (parse.ts), errors (errors.ts), capabilities, client-id dialects, clock skew, retry schedule, market stream and
+ * the config-to-options mapping (venue-options.ts).
+ */
 import ccxt, { type Exchange, type MarketInterface as Market, type Order } from 'ccxt';
 import type { KeelConfig } from '../../config/schema.js';
 import type { Clock } from '../../domain/clock.js';
@@ -127,7 +134,8 @@ function payloadToVenue(error: PayloadError): VenueError {
 }
 
 /**
- * The venue port over any ccxt exchange (tested: Coinbase Advanced Trade, Binance spot and USDT-M, Kraken). Every ccxt
+ * The venue port over any ccxt exchange (tested offline from recorded answers: Coinbase Advanced Trade, Binance spot
+ * and USDⓈ-M, Kraken, Bybit, OKX; live against keel's emulator). Every ccxt
  * call goes through one door: the token bucket, then the call, then the error mapped once by class, then a retry with
  * backoff for 429, 5xx and timeouts. A submit whose outcome is unknown is never resent blindly: the order is first
  * looked up by keel's client order id. New orders are halted while the venue's clock is too far from ours.
