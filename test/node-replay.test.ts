@@ -8,7 +8,7 @@ import { Decimal } from '../src/domain/decimal.js';
 import { resolveMode } from '../src/app/modes.js';
 import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../src/app/market-sources.js';
 import { runReplay } from '../src/app/replay-run.js';
-import { resolveInstruments, simulatorInstruments } from '../src/app/sim-instruments.js';
+import { defaultSpecs } from './support/node-setup.js';
 import { configuredBalances, projectionSettings } from '../src/app/sim-node.js';
 import { main } from '../src/cli/main.js';
 import { memoryIo } from '../src/cli/io.js';
@@ -57,9 +57,7 @@ describe('keel replay on the default portfolio (synthetic market, four instrumen
       const opened = await SqliteEventStore.open({ path: db });
       assert.ok(opened.ok);
       const config = defaultConfig();
-      const specs = resolveInstruments(config.instruments, simulatorInstruments());
-      assert.ok(specs.ok);
-      const rebuilt = await rebuildProjections(opened.value.store, projectionSettings(config, specs.value));
+      const rebuilt = await rebuildProjections(opened.value.store, projectionSettings(config, defaultSpecs()));
       await opened.value.store.close();
       assert.ok(rebuilt.ok);
       const ledger = rebuilt.value.ledger;
@@ -82,8 +80,7 @@ describe('keel replay on the default portfolio (synthetic market, four instrumen
     const config = defaultConfig();
     const mode = resolveMode(config);
     assert.ok(mode.ok);
-    const specs = resolveInstruments(config.instruments, simulatorInstruments());
-    assert.ok(specs.ok);
+    const specs = { value: defaultSpecs() };
     const strategies = buildConfiguredStrategies(config.instruments, new Map(specs.value.map((s) => [s.symbol, s])));
     assert.ok(strategies.ok);
     const result = await runReplay({

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type YAMLError, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { editDistance } from '../input/edit-distance.js';
 import { describeFsError, describeValue } from '../input/input-error.js';
 import { formatPath, valueAtPath } from '../input/zod-issues.js';
 import { type EnvSetting, readEnvOverrides } from './env.js';
@@ -153,21 +154,6 @@ function readSecretsFile(file: string, source: string): { settings: EnvSetting[]
     }
   }
   return { settings, issues };
-}
-
-/** Returns the edit distance between two short strings, counting a swap of adjacent letters as one edit. */
-function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  const at = (i: number, j: number): number => rows[i]?.[j] ?? 0;
-  for (let i = 1; i <= a.length; i += 1) {
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      const swap = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? at(i - 2, j - 2) + 1 : Infinity;
-      const row = rows[i];
-      if (row !== undefined) row[j] = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, substitution, swap);
-    }
-  }
-  return at(a.length, b.length);
 }
 
 /** Returns the setting a misspelled key most likely meant, if one is close enough. */

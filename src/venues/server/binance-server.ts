@@ -46,6 +46,18 @@ interface StreamClient {
 const CLIENT_ORDER_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const STREAM_NAME = /^[a-z0-9]+@(depth|trade|bookTicker)(@(100|1000)ms)?$/i;
 
+/** The one wallet (sapi) endpoint served: the account's commission per symbol, which ccxt reads for trading fees. */
+const TRADE_FEE_PATH = '/sapi/v1/asset/tradeFee';
+
+/**
+ * Returns the route path of a REST URL path: `/api/v3/order` → `/order`, the trade-fee endpoint as itself; null for a
+ * path the emulator does not serve.
+ */
+function apiPath(pathname: string): string | null {
+  if (pathname.startsWith('/api/v3/')) return pathname.slice('/api/v3'.length);
+  return pathname === TRADE_FEE_PATH ? TRADE_FEE_PATH : null;
+}
+
 /** Returns the public stream a subscription name receives: `btcusdt@depth@100ms` → `btcusdt@depth`. */
 function baseStream(name: string): string {
   const [symbol = '', kind = ''] = name.split('@');
@@ -156,7 +168,8 @@ export class BinanceServer {
     const rawBody = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
-    if (!url.pathname.startsWith('/api/v3/')) {
+    const path = apiPath(url.pathname);
+    if (path === null) {
       send(res, 404, { code: -1000, msg: `Unknown endpoint ${method} ${url.pathname}` });
       return;
     }
@@ -181,7 +194,7 @@ export class BinanceServer {
       await this.advance();
       const limited = this.checkRequestLimit();
       if (limited !== null) return err(limited);
-      return this.route(method, url.pathname.slice('/api/v3'.length), params, {
+      return this.route(method, path, params, {
         apiKeyHeader, rawQuery: url.search.replace(/^\?/, ''), rawBody, params,
       });
     });
@@ -258,7 +271,8 @@ export class BinanceServer {
       case 'DELETE /order':
       case 'GET /openOrders':
       case 'GET /myTrades':
-      case 'GET /account': {
+      case 'GET /account':
+      case `GET ${TRADE_FEE_PATH}`: {
         const refused = auth();
         if (refused !== null) return err(refused);
         return this.signedRoute(route, params);
@@ -271,6 +285,11 @@ export class BinanceServer {
   private async signedRoute(route: string, params: URLSearchParams): Promise<Reply> {
     const exchange = this.options.exchange;
     if (route === 'GET /account') return ok(await exchange.account());
+    if (route === `GET ${TRADE_FEE_PATH}`) {
+      if (!params.has('symbol')) return ok(exchange.tradeFees(undefined));
+      const symbol = this.symbolParam(params);
+      return symbol.ok ? ok(exchange.tradeFees(symbol.value)) : symbol;
+    }
     if (route === 'GET /openOrders') {
       if (!params.has('symbol')) return ok(exchange.openOrders(undefined));
       const symbol = this.symbolParam(params);
