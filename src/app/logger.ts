@@ -19,12 +19,12 @@ export const REDACTED_LOG_PATHS: readonly string[] = [
 ];
 
 /**
- * Opens the engine's structured log: JSON lines via pino to `<dir>/keel.log` (the directory is created when missing),
+ * Opens the node's structured log: JSON lines via pino to `<dir>/<name>` (`keel.log`; the directory is created when missing),
  * with the trading mode bound into every line and secrets redacted.
  */
-export function openEngineLog(dir: string, level: string, mode: string): EngineLogger {
+export function openEngineLog(dir: string, level: string, mode: string, name = 'keel.log'): EngineLogger {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'keel.log');
+  const file = path.join(dir, name);
   const destination = pino.destination({ dest: file, append: true, sync: true });
   const logger = pino({ level, base: { mode }, redact: { paths: [...REDACTED_LOG_PATHS], censor: '***' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
   return {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { resolveMode } from '../app/modes.js';
+import { openEngineLog } from '../app/logger.js';
+import { modeLabel, resolveMode } from '../app/modes.js';
 import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../app/market-sources.js';
 import { paperMarket } from '../app/paper-market.js';
 import { runReplay } from '../app/replay-run.js';
@@ -10,6 +11,7 @@ import { REPLAY_START_TS, bundledCapturePath, loadCapture } from '../app/sources
 import { loadStrategyModules } from '../app/strategy-module.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { formatInputError } from '../input/input-error.js';
+import { parseIsoTime } from '../input/schemas.js';
 import type { NodeSummary } from '../node/node-summary.js';
 import { canonicalJson } from '../store/event-codec.js';
 import type { EventStore } from '../store/event-store.js';
@@ -31,6 +33,8 @@ interface ReplayFlags {
   readonly symbol: string;
   readonly seed?: string;
   readonly hours: string;
+  readonly start?: string;
+  readonly log?: string;
   readonly progress?: boolean;
   readonly strategy: string[];
 }
@@ -89,6 +93,8 @@ async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): 
   const seed = flags.seed === undefined ? config.market.seed : Number(flags.seed);
   if (!Number.isSafeInteger(seed) || seed < 0) return fail(`--seed must be a non-negative integer (value: ${JSON.stringify(flags.seed)})`);
   if (flags.synthetic === true && file !== undefined) return fail('give either a FILE or --synthetic, not both');
+  const start = flags.start === undefined ? SYNTHETIC_START_TS : parseIsoTime(flags.start);
+  if (start === undefined) return fail(`--start must be an ISO-8601 UTC time such as 2024-08-08T21:00:00Z (value: ${JSON.stringify(flags.start)})`);
   const configCaptures = file === undefined && flags.synthetic !== true && config.market.source === 'capture';
   const chosen = runInstruments(config, file !== undefined ? [flags.symbol] : undefined);
   const markets = await simulatorMarkets(config, { clock: { now: () => Date.now() }, sleeper: timerSleeper, random: Math.random });
@@ -111,8 +117,8 @@ async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): 
     total = market.value.recorded?.length ?? null;
     startTs = market.value.firstTs;
   } else {
-    inputs = syntheticPortfolioInputs(specs.value, seed, hours);
-    startTs = SYNTHETIC_START_TS;
+    inputs = syntheticPortfolioInputs(specs.value, seed, hours, start);
+    startTs = start;
   }
   const strategies = await replayStrategies(flags, io, specs.value, chosen.settings);
   if (typeof strategies === 'string') return fail(strategies);
@@ -128,10 +134,14 @@ async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): 
     store = opened.value.store;
   }
   const showProgress = flags.progress !== false && process.stderr.isTTY === true;
+  const log = flags.log === undefined ? null : openEngineLog(path.dirname(path.resolve(io.cwd, flags.log)), config.logging.level, modeLabel(mode.value), path.basename(flags.log));
   const result = await runReplay({
     config, mode: mode.value, specs: specs.value, strategies, inputs, startTs, store, balances: configuredBalances(config),
     ...(showProgress && { onProgress: progressBar(io, total) }),
+    ...(log !== null && { log: log.logger }),
   });
+  if (result.ok) log?.logger.info({ summary: result.value.summary }, 'replay done');
+  log?.close();
   await store.close();
   if (showProgress) io.err('\n');
   if (!result.ok) return fail(result.error.message);
@@ -163,6 +173,8 @@ export function registerReplayCommand(program: Command, io: CliIo, setExit: (cod
     .option('--synthetic', 'replay the seeded synthetic market whatever market.source says')
     .option('--seed <n>', 'synthetic market seed (default: market.seed)')
     .option('--hours <h>', 'hours of synthetic market', '1')
+    .option('--start <time>', 'when the synthetic market starts, ISO-8601 UTC (default 2024-08-08T00:00:00Z): margin windows follow the clock')
+    .option('--log <file>', 'write the node\'s structured log (JSON lines: intents, orders, fills, gate and margin events) to this file')
     .option('--strategy <file>', 'run the strategy this module builds (it exports createStrategy(symbol, context)) instead of the configured ones; repeatable', collectOption, [])
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (file: string | undefined, flags: ReplayFlags) => {
