@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultConfig } from '../src/config/schema.js';
 import { feed, buildSimEngine } from '../src/app/paper.js';
-import { REPLAY_START_TS, bundledCapturePath, loadCapture, replayBtcUsdt, shifted } from '../src/app/sources.js';
+import { REPLAY_START_TS, bundledCapturePath, replayBtcUsdt, shifted } from '../src/app/sources.js';
+import { loadCapture } from '../src/market/capture-input.js';
 import { exampleStrategies } from '../src/app/starter-strategies.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
@@ -24,9 +25,9 @@ function nowUs(): number {
 
 async function inputs(): Promise<SimMarketInput[]> {
   const spec = replayBtcUsdt();
-  const loaded = await loadCapture(bundledCapturePath(), spec);
+  const loaded = await loadCapture({ file: bundledCapturePath(), spec });
   if (!loaded.ok) throw new Error(loaded.error.message);
-  const once = loaded.value;
+  const once = loaded.value.inputs;
   const span = once[once.length - 1]!.ts - once[0]!.ts + 1_000;
   const out: SimMarketInput[] = [];
   for (let loop = 0; loop < LOOPS; loop++) out.push(...shifted(once, loop * span));

@@ -4,7 +4,8 @@ import { defaultConfig } from '../src/config/schema.js';
 import { Decimal } from '../src/domain/decimal.js';
 import { renderDashboard } from '../src/app/dashboard.js';
 import { buildSimEngine } from '../src/app/paper.js';
-import { REPLAY_START_TS, bundledCapturePath, loadCapture, replayBtcUsdt } from '../src/app/sources.js';
+import { REPLAY_START_TS, bundledCapturePath, replayBtcUsdt } from '../src/app/sources.js';
+import { loadCapture } from '../src/market/capture-input.js';
 import type { Intent, PortfolioView, Strategy, StrategyMarketEvent } from '../src/strategy/strategy.js';
 import { MemoryEventStore } from '../src/store/memory-event-store.js';
 import { DEFAULT_EMULATOR_BALANCES } from '../src/venues/server/emulator.js';
@@ -26,9 +27,9 @@ class Scripted implements Strategy {
 }
 
 async function capture(count: number): Promise<SimMarketInput[]> {
-  const loaded = await loadCapture(bundledCapturePath(), replayBtcUsdt());
+  const loaded = await loadCapture({ file: bundledCapturePath(), spec: replayBtcUsdt() });
   assert.ok(loaded.ok);
-  return loaded.value.slice(0, count);
+  return loaded.value.inputs.slice(0, count);
 }
 
 async function run(strategy: Strategy, events: readonly SimMarketInput[]) {

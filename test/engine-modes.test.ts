@@ -4,7 +4,8 @@ import { type KeelConfig, defaultConfig } from '../src/config/schema.js';
 import { Decimal } from '../src/domain/decimal.js';
 import { ReadOnlyVenue, modeLabel, resolveMode } from '../src/app/modes.js';
 import { runReplay } from '../src/app/paper.js';
-import { REPLAY_START_TS, bundledCapturePath, loadCapture, replayBtcUsdt } from '../src/app/sources.js';
+import { REPLAY_START_TS, bundledCapturePath, replayBtcUsdt } from '../src/app/sources.js';
+import { loadCapture } from '../src/market/capture-input.js';
 import { exampleStrategies } from '../src/app/starter-strategies.js';
 import { MemoryEventStore } from '../src/store/memory-event-store.js';
 import { DEFAULT_EMULATOR_BALANCES } from '../src/venues/server/emulator.js';
@@ -18,12 +19,12 @@ function withMode(mode: Partial<KeelConfig['mode']>, venue: Partial<KeelConfig['
 
 async function replayIn(config: KeelConfig, flags: Parameters<typeof resolveMode>[1] = {}) {
   const spec = replayBtcUsdt();
-  const inputs = await loadCapture(bundledCapturePath(), spec);
+  const inputs = await loadCapture({ file: bundledCapturePath(), spec });
   assert.ok(inputs.ok);
   const mode = resolveMode(config, flags);
   assert.ok(mode.ok);
   const store = new MemoryEventStore();
-  const result = await runReplay({ config, mode: mode.value, spec, strategies: exampleStrategies(), inputs: inputs.value, startTs: REPLAY_START_TS, store, balances: DEFAULT_EMULATOR_BALANCES });
+  const result = await runReplay({ config, mode: mode.value, spec, strategies: exampleStrategies(), inputs: inputs.value.inputs, startTs: REPLAY_START_TS, store, balances: DEFAULT_EMULATOR_BALANCES });
   assert.ok(result.ok);
   return { ...result.value, store };
 }

@@ -7,7 +7,8 @@ import { defaultConfig } from '../src/config/schema.js';
 import { Decimal } from '../src/domain/decimal.js';
 import { resolveMode } from '../src/app/modes.js';
 import { projectionSettings, runReplay } from '../src/app/paper.js';
-import { REPLAY_START_TS, bundledCapturePath, loadCapture, replayBtcUsdt } from '../src/app/sources.js';
+import { REPLAY_START_TS, bundledCapturePath, replayBtcUsdt } from '../src/app/sources.js';
+import { loadCapture } from '../src/market/capture-input.js';
 import { exampleStrategies } from '../src/app/starter-strategies.js';
 import { main } from '../src/cli/main.js';
 import { memoryIo } from '../src/cli/io.js';
@@ -36,7 +37,14 @@ describe('keel replay on the bundled capture', () => {
     assert.equal(summary.fees, '1.10981166');
     assert.equal(summary.taker_fees, '0');
     assert.equal(summary.final_equity, '161684.97456334');
-    assert.equal(summary.max_drawdown, '248.42760666');
+    assert.equal(summary.max_drawdown, '250.03240666');
+    assert.deepEqual(summary.market, {
+      source: 'capture', anomalies: 0, captures: [{
+        file: 'assets/replay/binance_spot_btcusdt_20240808.gz', symbol: 'BTCUSDT', file_symbol: 'BTCUSDT', format: 'binance', lines: 41_249,
+        inputs: 13_205, snapshots: 1, updates: 3_449, trades: 9_757, gaps: 0, gap_lines: [], resyncs: 0, skipped: 3, crossed: 0,
+        crossed_lines: [], malformed: 0, malformed_lines: [], quote_checks: 564, quote_mismatches: 0, anomalies: 0,
+      }],
+    });
     assert.equal(summary.anomalies, 0);
     for (const key of ['events', 'orders', 'fills', 'fees', 'final_equity', 'max_drawdown']) assert.ok(key in summary, key);
   });
@@ -75,13 +83,13 @@ describe('keel replay on the bundled capture', () => {
 
   test('the simulator\'s own ledger agrees with the engine\'s ledger to the last digit', async () => {
     const spec = replayBtcUsdt();
-    const inputs = await loadCapture(bundledCapturePath(), spec);
+    const inputs = await loadCapture({ file: bundledCapturePath(), spec });
     assert.ok(inputs.ok);
     const config = defaultConfig();
     const mode = resolveMode(config);
     assert.ok(mode.ok);
     const result = await runReplay({
-      config, mode: mode.value, spec, strategies: exampleStrategies(), inputs: inputs.value, startTs: REPLAY_START_TS,
+      config, mode: mode.value, spec, strategies: exampleStrategies(), inputs: inputs.value.inputs, startTs: REPLAY_START_TS,
       store: new MemoryEventStore(), balances: DEFAULT_EMULATOR_BALANCES,
     });
     assert.ok(result.ok);
@@ -93,10 +101,16 @@ describe('keel replay on the bundled capture', () => {
     for (const balance of venueBalances.value) assert.equal(ours.get(balance.currency)?.toString(), balance.total.toString(), balance.currency);
   });
 
-  test('a capture with a malformed line is refused with the file, line and field', async () => {
+  test('a capture with nothing to trade against, or in no known format, is refused naming the file', async () => {
+    const trades = path.join('test', 'fixtures', 'readers', 'bitmex_trades_XBTUSD.csv');
     const io = memoryIo();
-    const code = await main(['replay', path.join('test', 'fixtures', 'readers', 'bitmex_trades_XBTUSD.csv')], io);
-    assert.equal(code, 1);
-    assert.match(io.stderr(), /bitmex_trades_XBTUSD\.csv:1/);
+    assert.equal(await main(['replay', trades, '--symbol', 'BTC/USD:BTC'], io), 1);
+    assert.match(io.stderr(), /bitmex_trades_XBTUSD\.csv: holds no XBTUSD order book \(tardis: 10 trades, 0 snapshots\)/);
+    const unnamed = memoryIo();
+    assert.equal(await main(['replay', trades], unnamed), 1);
+    assert.match(unnamed.stderr(), /cannot tell the base and quote of "XBTUSD": name the instrument the capture feeds with --symbol/);
+    const other = memoryIo();
+    assert.equal(await main(['replay', path.join('test', 'fixtures', 'PROVENANCE.md')], other), 1);
+    assert.match(other.stderr(), /PROVENANCE\.md: the format could not be detected/);
   });
 });

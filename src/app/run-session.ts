@@ -19,7 +19,8 @@ import { Engine, type EngineSummary } from './engine.js';
 import { openEngineLog } from './logger.js';
 import { type ModeSettings, modeLabel, venueForMode } from './modes.js';
 import { buildSimEngine, projectionSettings, startingBalances } from './paper.js';
-import { REPLAY_START_TS, SYNTHETIC_START_TS, bundledCapturePath, inputFromVenue, loadCapture, replayBtcUsdt, shifted, syntheticInputs } from './sources.js';
+import { loadCapture } from '../market/capture-input.js';
+import { REPLAY_START_TS, SYNTHETIC_START_TS, bundledCapturePath, inputFromVenue, replayBtcUsdt, shifted, syntheticInputs } from './sources.js';
 import { exampleStrategies } from './starter-strategies.js';
 import { loadStrategyModules } from './strategy-module.js';
 import type { Strategy } from '../strategy/strategy.js';
@@ -153,9 +154,9 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       const projections = rebuilt.value;
       let inputs: SimMarketInput[] | null = null;
       if (!options.synthetic) {
-        const loaded = await loadCapture(bundledCapturePath(), spec);
+        const loaded = await loadCapture({ file: bundledCapturePath(), spec });
         if (!loaded.ok) return err(loaded.error.message);
-        inputs = loaded.value;
+        inputs = loaded.value.inputs;
       }
       const firstTs = inputs === null ? SYNTHETIC_START_TS : REPLAY_START_TS;
       const shift = resumedFrom === null ? 0 : Math.max(0, resumedFrom + 1_000 - firstTs);

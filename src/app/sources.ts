@@ -1,15 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InstrumentSpec } from '../domain/instrument.js';
-import type { Result } from '../domain/result.js';
-import { err, ok } from '../domain/result.js';
-import type { InputError } from '../input/input-error.js';
 import { syntheticMarket } from '../market/synthetic.js';
 import { Decimal } from '../domain/decimal.js';
 import { defineInstrument, priceToTicks, sizeToLots } from '../domain/instrument.js';
 import type { MarketDataEvent } from '../venues/port.js';
 import { type SimLevel, type SimMarketInput, fromSynthetic } from '../venues/sim/market-input.js';
-import { ReplayFeed } from '../venues/server/market-feed.js';
 
 /** The bundled capture `keel replay` and `keel run` use when no file is given (relative to the project root). */
 export const BUNDLED_CAPTURE = 'assets/replay/binance_spot_btcusdt_20240808.gz';
@@ -20,24 +16,14 @@ export function bundledCapturePath(): string {
 }
 
 /**
- * Where a replay's clock starts: the bundled capture's first event time (2024-08-08T23:54:15.208Z). Any capture is
- * replayed with its times shifted so that its first event happens here, which keeps runs of one file identical.
+ * The bundled capture's first event time (2024-08-08T23:54:15.408Z: its depth snapshot, with the diffs buffered
+ * before it applied, as Binance's procedure has it). `keel run` moves the capture's times on from here when it plays
+ * it again.
  */
-export const REPLAY_START_TS = 1_723_161_255_208;
+export const REPLAY_START_TS = 1_723_161_255_408;
 
 /** Where the synthetic market's clock starts when none is given: 2024-08-08T00:00:00Z. */
 export const SYNTHETIC_START_TS = 1_723_075_200_000;
-
-/**
- * Reads a Binance capture (the `keel book` format, plain or gzipped) into engine input: the depth snapshot and diffs
- * as book input, `@trade` messages as prints, times shifted to start at {@link REPLAY_START_TS}. A malformed line is
- * a typed error naming the file, line, field and value.
- */
-export async function loadCapture(file: string, spec: InstrumentSpec): Promise<Result<SimMarketInput[], InputError>> {
-  const feed = await ReplayFeed.load(file, spec, REPLAY_START_TS);
-  if (!feed.ok) return err(feed.error);
-  return ok(feed.value.takeUntil(Number.POSITIVE_INFINITY));
-}
 
 /** Returns `hours` of the seeded synthetic market for `spec` (spot, around 50,000.00), in time order. */
 export function* syntheticInputs(spec: InstrumentSpec, seed: number, hours: number, startTs = SYNTHETIC_START_TS): Generator<SimMarketInput> {

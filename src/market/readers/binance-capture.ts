@@ -104,7 +104,23 @@ export interface BookTickerRecord {
   readonly askLots: number;
 }
 
-/** Another combined-stream message (trades and the like): well formed, but not used to build the book. */
+/** A public trade (`…@trade`) in ticks and lots. */
+export interface TradeStreamRecord {
+  readonly kind: 'trade';
+  readonly line: number;
+  readonly localNs: string;
+  readonly symbol: string;
+  /** The trade id `t`. */
+  readonly tradeId: number;
+  /** The trade time `T`, milliseconds since the Unix epoch. */
+  readonly tradeTimeMs: number;
+  readonly priceTicks: number;
+  readonly lots: number;
+  /** The taker's side: Binance's `m` says whether the buyer was the maker, so `m: true` is a taker sell. */
+  readonly takerSide: 'buy' | 'sell';
+}
+
+/** Another combined-stream message (tickers and the like): well formed, but not used by a replay. */
 export interface OtherStreamRecord {
   readonly kind: 'other';
   readonly line: number;
@@ -112,7 +128,7 @@ export interface OtherStreamRecord {
 }
 
 /** One parsed line of a Binance capture. */
-export type CaptureRecord = DepthRecord | SnapshotRecord | BookTickerRecord | OtherStreamRecord;
+export type CaptureRecord = DepthRecord | SnapshotRecord | BookTickerRecord | TradeStreamRecord | OtherStreamRecord;
 
 /** The increments a capture's prices and sizes are parsed with. */
 export interface CaptureScales {
@@ -231,12 +247,27 @@ function parseJsonLine(localNs: string, json: string, line: number, scales: Capt
       askLots: steps(data.A, scales.size, 'data.A', 'quantity', scales.spec.sizeIncrement),
     };
   }
+  if (stream.endsWith('@trade')) {
+    const maker = data.m;
+    if (typeof maker !== 'boolean') throw new LineProblem('data.m', maker, 'must be true or false');
+    return {
+      kind: 'trade',
+      line,
+      localNs,
+      symbol: stringField(data, 's', 'data.s'),
+      tradeId: integerField(data, 't', 'data.t'),
+      tradeTimeMs: integerField(data, 'T', 'data.T'),
+      priceTicks: steps(data.p, scales.price, 'data.p', 'price', scales.spec.tickSize),
+      lots: steps(data.q, scales.size, 'data.q', 'quantity', scales.spec.sizeIncrement),
+      takerSide: maker ? 'sell' : 'buy',
+    };
+  }
   return { kind: 'other', line, stream };
 }
 
 /**
  * Parses one line of an hftbacktest Binance capture, `<local_receive_ns> <json>`, where the JSON is a combined-stream
- * message (`…@depth…`, `…@bookTicker`, others) or a REST depth snapshot. Prices and sizes are converted from their
+ * message (`…@depth…`, `…@bookTicker`, `…@trade`, others) or a REST depth snapshot. Prices and sizes are converted from their
  * decimal strings to integer ticks and lots exactly; a value off the increment, a missing field or bad JSON is a
  * typed error naming the line, field and value. `source` names the file in errors.
  */
