@@ -139,15 +139,21 @@ test('keel ledger --instruments books a linear perpetual and an inverse contract
   const { code, stdout, stderr } = await keel(['ledger', events, '--json', '--instruments', path.join(projectRoot, 'examples', 'instruments.yaml')]);
   assert.equal(stderr, '');
   assert.equal(code, 0);
-  const s = JSON.parse(stdout) as { positions: Record<string, Record<string, string>>; cash_by_currency: Record<string, string>; unvalued_currencies: string[] };
+  const s = JSON.parse(stdout) as {
+    positions: Record<string, Record<string, string>>; cash_by_currency: Record<string, string>; unvalued_currencies: string[];
+    conversions: Record<string, { path: string; pegged: boolean }>;
+  };
   assert.equal(s.positions['BTCUSDT-PERP']?.unrealized_pnl, '1000.00'); // 0.5 × (42000 − 40000)
   assert.equal(s.positions['BTCUSDT-PERP']?.funding_paid, '2.00');
   // short 400 × 100 USD as the price rises: −400 × 100 × (1/40000 − 1/42000) BTC, rounded at 1e-18
   assert.equal(s.positions['BTCUSD-INVERSE']?.unrealized_pnl, '-0.047619047619047619');
   assert.equal(s.positions['BTCUSD-INVERSE']?.side, 'short');
   assert.deepEqual(s.cash_by_currency, { BTC: '0.9997', USDT: '9990.00' });
-  // Valued in USD: the inverse contract's mark prices BTC in USD, but nothing prices USDT in USD.
-  assert.deepEqual(s.unvalued_currencies, ['USDT']);
+  // Valued in USD: the inverse contract's mark prices BTC in USD, and USDT through the perpetual's mark (USDT → BTC)
+  // and then BTC → USD: markets connect every currency, so nothing is left out and no peg is needed.
+  assert.deepEqual(s.unvalued_currencies, []);
+  assert.equal(s.conversions.USDT?.pegged, false);
+  assert.match(s.conversions.USDT?.path ?? '', /^USDT →BTC \(BTCUSDT-PERP [0-9.]+\) →USD \(BTCUSD-INVERSE 42000\)$/);
 });
 
 test('the installed bin lists the commands', () => {

@@ -117,3 +117,21 @@ test('correlated market: the perpetual publishes a funding rate at the start and
   const spotOnly = [...correlatedMarket([INSTRUMENTS[0]!], { seed: 5, startTs: T0, endTs: T0 + 9 * HOUR, stepMs: 60_000 })];
   assert.equal(spotOnly.filter((input) => input.kind === 'funding_rate').length, 0);
 });
+
+test('correlated market: a perpetual listed before its spot still tracks it, and the input keeps the listed order', () => {
+  const reordered = [INSTRUMENTS[2]!, INSTRUMENTS[1]!, INSTRUMENTS[0]!];
+  const inputs = [...correlatedMarket(reordered, { seed: 2, startTs: T0, endTs: T0 + HOUR / 4 })];
+  assert.deepEqual(inputs.slice(0, 4).map((input) => [input.kind, input.symbol]), [
+    ['book_snapshot', 'BTC/USDT:USDT'], ['funding_rate', 'BTC/USDT:USDT'], ['book_snapshot', 'ETH/USDT'], ['book_snapshot', 'BTC/USDT'],
+  ]);
+  const books = new Map(reordered.map((i) => [i.spec.symbol, new OrderBook(i.spec)]));
+  for (const input of inputs) {
+    const book = books.get(input.symbol)!;
+    if (input.kind === 'book_snapshot') book.applySnapshot(input.bids.flat(), input.asks.flat());
+    else if (input.kind === 'book_delta') applyBookDelta(book, input.bids, input.asks);
+    else continue;
+    if (input.symbol !== 'BTC/USDT') continue;
+    const perp = books.get('BTC/USDT:USDT')!.midTicks()! * 10;
+    assert.ok(Math.abs(perp / books.get('BTC/USDT')!.midTicks()! - 1) < 0.002);
+  }
+});

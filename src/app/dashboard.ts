@@ -1,17 +1,20 @@
+import { describeRate } from '../portfolio/currency-rates.js';
 import type { ParentProgress } from '../execution/algo.js';
-import type { Engine } from './engine.js';
+import type { InstrumentMarket } from '../market/instrument-market.js';
+import type { AssembledNode } from './node-assembly.js';
 
-/** What the dashboard shows besides the engine: where it runs and for how long. */
+/** What the dashboard shows besides the node: where it runs and for how long. */
 export interface DashboardContext {
   readonly environment: string;
   readonly venue: string;
+  /** Where market data comes from (`synthetic market (seed 1): …`, `recorded: …`, `the venue's streams: …`). */
   readonly market: string;
   /** Wall-clock milliseconds since the start. */
   readonly uptimeMs: number;
 }
 
 function pct(value: { toString(): string } | null): string {
-  return value === null ? 'n/a' : `${(Number(value.toString()) * 100).toFixed(1)}%`;
+  return value === null ? 'n/a' : `${(Number(value.toString()) * 100).toFixed(2)}%`;
 }
 
 function signed(value: { toString(): string; isNegative(): boolean }): string {
@@ -22,7 +25,7 @@ function signed(value: { toString(): string; isNegative(): boolean }): string {
 export function parentLine(p: ParentProgress): string {
   const slippage = p.slippageBps === null ? 'n/a' : `${p.slippageBps >= 0 ? '+' : ''}${p.slippageBps.toFixed(2)} bps`;
   const refusal = p.refusals.length === 0 ? '' : ` | last refusal ${p.refusals[p.refusals.length - 1]!.code}`;
-  return `  ${p.parentId} ${p.algo} ${p.side} ${p.filled}/${p.quantity} remaining ${p.remaining} avg ${p.averagePrice ?? 'n/a'} slippage ${slippage} | ${p.state} children ${p.childrenSent} sent, ${p.openChildren} open${refusal}`;
+  return `  ${p.parentId} ${p.symbol} ${p.algo} ${p.side} ${p.filled}/${p.quantity} remaining ${p.remaining} avg ${p.averagePrice ?? 'n/a'} slippage ${slippage} | ${p.state} children ${p.childrenSent} sent, ${p.openChildren} open${refusal}`;
 }
 
 function uptime(ms: number): string {
@@ -30,62 +33,105 @@ function uptime(ms: number): string {
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ${s % 60}s`;
 }
 
+/** Returns an instrument's liquidity condition as the gate's thresholds read it, with spread and depth. */
+function liquidityLine(market: InstrumentMarket, maxSpreadBps: number, postOnlySpreadBps: number, silentMs: number | null): string {
+  const book = market.book;
+  const bid = book.bestBidTicks();
+  const ask = book.bestAskTicks();
+  const spread = book.spreadBps();
+  const name = market.spec.symbol.padEnd(16);
+  const silence = silentMs === null ? 'no data yet' : `last update ${(silentMs / 1000).toFixed(1)} s ago`;
+  if (!book.valid) return `  ${name} INVALID (out of sync) | ${silence}`;
+  if (bid === undefined || ask === undefined || spread === undefined) return `  ${name} NO BOOK | ${silence}`;
+  const depth = book.depthTopLevels(10);
+  const condition = spread > maxSpreadBps ? 'POOR (spread)' : spread > postOnlySpreadBps ? 'THIN (post-only)' : 'GOOD';
+  return `  ${name} ${condition} | spread ${spread < 0.1 ? spread.toFixed(4) : spread.toFixed(2)} bps (${ask - bid} ticks) | depth10 ${depth === undefined ? 'n/a' : `${Math.round(depth.bid + depth.ask)} ${market.spec.quote}`} | ${silence}`;
+}
+
 /**
- * Returns spec 1's production dashboard as lines of text: status and mode, portfolio (equity, cash, positions,
- * realized and unrealized PnL), margin and risk (window, utilization, leverage), fees by maker and taker with the tier,
- * liquidity condition, working orders, the latest gate decisions with their codes, and alerts. Amounts are exact
- * decimal strings in the valuation currency.
+ * The node's health in one word: HALTED while it sends no new orders; DEGRADED while a warning or critical alert was
+ * raised in the last five minutes, an instrument's data is stale, or the gate denied every one of its last ten
+ * decisions; HEALTHY otherwise.
  */
-export function renderDashboard(engine: Engine, context: DashboardContext): string[] {
-  const now = engine.projections.ledger.marks.size > 0 ? [...engine.projections.ledger.marks.values()][0]!.ts : 0;
-  const snapshot = engine.snapshot();
+export function nodeStatus(assembled: AssembledNode): string {
+  const { node, activity } = assembled;
+  const halted = node.haltedReason;
+  if (halted !== null) return `HALTED (${halted})`;
+  const now = node.clock.now();
+  const recentWarning = activity.alerts.some((a) => a.severity !== 'info' && now - a.ts <= 300_000);
+  const lastTen = activity.decisions.slice(-10);
+  const allDenied = lastTen.length === 10 && lastTen.every((d) => d.decision === 'deny');
+  if (recentWarning || allDenied) {
+    const why = [recentWarning ? 'recent warnings' : null, allDenied ? `the gate denied the last 10 orders (${lastTen[lastTen.length - 1]!.codes.at(-1) ?? ''})` : null].filter((w) => w !== null);
+    return `DEGRADED (${why.join('; ')})`;
+  }
+  return 'HEALTHY';
+}
+
+/**
+ * Returns spec 1's production dashboard as lines of text: status and mode; the portfolio (equity, cash per currency,
+ * every position and held coin with its mark, realized and unrealized PnL, pegged currencies); margin and risk
+ * (window, utilization, leverage); fees by maker and taker with the tier; each instrument's liquidity; working parent
+ * orders; the latest gate decisions with their codes; and alerts. Amounts are exact decimal strings.
+ */
+export function renderDashboard(assembled: AssembledNode, context: DashboardContext): string[] {
+  const { node, activity } = assembled;
+  const now = node.clock.now();
+  const snapshot = node.snapshot();
   const ccy = snapshot.valuationCurrency;
-  const halted = engine.haltedReason;
-  const alerts = engine.alerts.filter((alert) => alert.severity !== 'info');
-  const tier = engine.gate.feeState.tier;
-  const window = engine.gate.margin.marginWindowAt(now);
-  const liquidity = (() => {
-    const bid = engine.book.bestBidTicks();
-    const ask = engine.book.bestAskTicks();
-    const spread = engine.book.spreadBps();
-    if (bid === undefined || ask === undefined || spread === undefined) return 'no book';
-    const depth = engine.book.depthTopLevels(10);
-    const condition = spread > engine.gate.config.liquidity.max_spread_bps ? 'POOR (spread)' : spread > engine.gate.config.liquidity.post_only_spread_bps ? 'THIN (post-only)' : 'GOOD';
-    return `${condition} | spread ${spread < 0.1 ? spread.toFixed(4) : spread.toFixed(2)} bps (${ask - bid} ticks) | depth10 ${depth === undefined ? 'n/a' : `${Math.round(depth.bid + depth.ask)} ${ccy}`}`;
-  })();
-  const parents = engine.parentProgress();
+  const config = node.config;
+  const tier = node.gate.feeState.tier;
+  const window = node.gate.margin.marginWindowAt(now);
+  const margin = node.gate.marginAccount.snapshot;
+  const parents = node.execution.parents();
+  const counts = activity.counts;
+  const positions = snapshot.positions.map((p) => `    ${p.symbol.padEnd(16)} ${p.side.padEnd(5)} ${p.quantity} @ ${p.avgEntryPrice ?? 'n/a'} mark ${p.markPrice ?? 'n/a'}${p.isStale ? ' STALE' : ''} | value ${p.notionalValue} ${p.settlementCurrency} | unrealized ${signed(p.unrealizedPnl)} | funding paid ${p.fundingPaid}`);
+  const holdings = snapshot.holdings.map((h) => `    ${h.currency.padEnd(16)} held  ${h.quantity} (opening balance, no entry price) | value ${h.value} ${ccy}`);
+  const pegs = snapshot.conversions.filter((rate) => rate.pegged).map(describeRate);
   const lines = [
-    `PRODUCTION TRADING DASHBOARD (${context.environment.toUpperCase()}) — mode ${engine.label}`,
+    `PRODUCTION TRADING DASHBOARD (${context.environment.toUpperCase()}) — mode ${node.label}`,
     '='.repeat(72),
-    `Status: ${halted === null ? 'HEALTHY' : `HALTED (${halted})`} | Uptime: ${uptime(context.uptimeMs)} | Alerts: ${alerts.length} | Events: ${engine.events}`,
-    `Venue: ${context.venue} | Market: ${context.market}`,
+    `Status: ${nodeStatus(assembled)} | Uptime: ${uptime(context.uptimeMs)} | Alerts: ${counts.critical} critical, ${counts.warn} warn, ${counts.info} info | Events: ${node.events}`,
+    `Venue: ${context.venue}`,
+    `Market: ${context.market}`,
     '',
     'PORTFOLIO',
-    `  Equity: ${snapshot.totalEquity} ${ccy}`,
-    `  Cash: ${[...snapshot.cashByCurrency.entries()].map(([c, a]) => `${a} ${c}`).join(' | ')}`,
-    `  Positions Value: ${snapshot.positionsValue} ${ccy}`,
-    `  Realized PnL: ${signed(snapshot.realizedPnl)} ${ccy}`,
-    `  Unrealized PnL: ${signed(snapshot.unrealizedPnl)} ${ccy}`,
-    `  Positions: ${snapshot.positions.length}${snapshot.positions.map((p) => ` | ${p.symbol} ${p.side} ${p.quantity} @ ${p.avgEntryPrice ?? 'n/a'} (mark ${p.markPrice ?? 'n/a'})`).join('')}`,
+    `  Equity: ${snapshot.totalEquity} ${ccy} | Positions Value: ${snapshot.positionsValue} ${ccy}`,
+    `  Cash: ${[...snapshot.cashByCurrency.entries()].map(([c, a]) => `${a} ${c}`).join(' | ') || 'none'}`,
+    `  Realized PnL: ${signed(snapshot.realizedPnl)} ${ccy} | Unrealized PnL: ${signed(snapshot.unrealizedPnl)} ${ccy} | Funding: ${signed(snapshot.fundingPnl)} ${ccy}`,
+    `  Positions: ${snapshot.positions.length + snapshot.holdings.length}`,
+    ...positions,
+    ...holdings,
+    ...(pegs.length > 0 ? [`  Valued by a declared peg (not a market): ${pegs.join('; ')}`] : []),
+    ...(snapshot.unvaluedCurrencies.length > 0 ? [`  NOT VALUED (no market or peg into ${ccy}): ${snapshot.unvaluedCurrencies.join(', ')}`] : []),
     '',
     'MARGIN & RISK',
-    `  Window: ${window.window}${window.quiet ? ' (quiet period: reduce-only)' : ''} | Utilization: ${pct(snapshot.marginUtilization)} | Leverage: ${snapshot.leverage === null ? 'n/a' : `${Number(snapshot.leverage.toString()).toFixed(2)}x`}`,
-    `  Available: ${snapshot.marginAvailable} ${ccy}`,
+    `  Window: ${window.window}${window.quiet ? ' (quiet period: reduce-only)' : ''}${window.next === null ? '' : ` → ${window.next.window} in ${Math.round(window.next.msUntil / 60_000)} min`} | Utilization: ${margin === undefined ? 'n/a' : `${(margin.utilization * 100).toFixed(2)}%`} | Leverage: ${snapshot.leverage === null ? 'n/a' : `${Number(snapshot.leverage.toString()).toFixed(3)}x`} | Margin call: ${margin?.marginCall === true ? 'YES (reduce-only)' : 'no'}`,
+    `  Gross notional: ${snapshot.grossNotional} ${ccy} | Margin used: ${snapshot.marginUsed} ${ccy} (${pct(snapshot.marginUtilization)}) | Available: ${snapshot.marginAvailable} ${ccy}`,
     '',
     'FEES',
     `  Total Paid: ${snapshot.feesPaid} ${ccy} | Maker: ${snapshot.makerFees} | Taker: ${snapshot.takerFees}`,
     `  Trade Count: ${snapshot.fillCount} | Current Tier: ${tier.name} (${(Number(tier.makerRate.toString()) * 100).toFixed(3)}%/${(Number(tier.takerRate.toString()) * 100).toFixed(3)}%)`,
     '',
     'LIQUIDITY',
-    `  ${liquidity}`,
+    ...node.market.markets.map((market) => liquidityLine(market, config.liquidity.max_spread_bps, config.liquidity.post_only_spread_bps, market.silenceMs(now))),
     '',
-    `ORDERS: ${engine.projections.orders.size} recorded, ${engine.open.size} open, ${engine.projections.fills.size} fills, ${parents.length} parents working`,
+    `ORDERS: ${node.projections.orders.size} recorded, ${node.execution.open.size} open, ${node.projections.fills.size} fills, ${parents.length} parents working`,
     'PARENT ORDERS (filled / quantity, remaining, avg price, slippage vs arrival mid)',
     ...(parents.length === 0 ? ['  (none working)'] : parents.slice(0, 6).map(parentLine)),
-    'RECENT GATE DECISIONS',
-    ...(engine.decisions.length === 0 ? ['  (none yet)'] : engine.decisions.slice(-6).map((d) => `  ${new Date(d.ts).toISOString().slice(11, 19)} ${d.clientOrderId} ${d.side} ${d.quantity} → ${d.decision.toUpperCase()}${d.codes.length > 0 ? ` [${d.codes.join(', ')}]` : ''}`)),
+    `RECENT GATE DECISIONS (${activity.decided} decided, ${activity.denied} denied)`,
+    ...(activity.decisions.length === 0 ? ['  (none yet)'] : activity.decisions.slice(-6).map((d) => `  ${new Date(d.ts).toISOString().slice(11, 19)} ${d.clientOrderId} ${d.symbol} ${d.side} ${d.quantity} → ${d.decision.toUpperCase()}${d.codes.length > 0 ? ` [${d.codes.join(', ')}]` : ''}`)),
     'ALERTS',
-    ...(engine.alerts.length === 0 ? ['  (none)'] : engine.alerts.slice(-5).map((a) => `  ${a.severity.toUpperCase()} ${a.code}: ${a.message.slice(0, 100)}`)),
+    ...(activity.alerts.length === 0 ? ['  (none)'] : activity.alerts.slice(-5).map((a) => `  ${a.severity.toUpperCase()} ${a.code}: ${a.message.slice(0, 110)}`)),
   ];
   return lines;
+}
+
+/** Returns the plain status line printed when the output is not a terminal. */
+export function statusLine(assembled: AssembledNode): string {
+  const { node } = assembled;
+  const snapshot = node.snapshot();
+  const positions = [...node.specs.keys()].map((symbol) => `${symbol}=${node.projections.ledger.positions.get(symbol)?.quantity.toString() ?? '0'}`).join(',');
+  const parents = node.execution.parents().slice(0, 3).map((p) => ` parent=${p.parentId}:${p.symbol}:${p.algo}:${p.side}:${p.filled}/${p.quantity}:avg=${p.averagePrice ?? 'n/a'}:slippage_bps=${p.slippageBps === null ? 'n/a' : p.slippageBps.toFixed(2)}`).join('');
+  return `mode=${node.label} status=${nodeStatus(assembled).split(' ')[0]} events=${node.events} orders=${node.projections.orders.size} fills=${node.projections.fills.size} equity=${snapshot.totalEquity} fees=${snapshot.feesPaid} positions=${positions}${parents}${node.haltedReason === null ? '' : ` halted=${node.haltedReason}`}`;
 }

@@ -6,24 +6,24 @@ import type { Clock } from '../domain/clock.js';
 import { Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
+import { recover } from '../execution/recovery.js';
+import type { NodeSummary } from '../node/node-summary.js';
+import { rebuildProjections } from '../store/projections.js';
 import { openEventStore } from '../store/open-store.js';
 import type { EventStore } from '../store/event-store.js';
-import { recover } from '../execution/recovery.js';
-import { rebuildProjections } from '../store/projections.js';
+import { buildConfiguredStrategies } from '../strategy/catalog.js';
+import type { Strategy } from '../strategy/strategy.js';
 import { CcxtVenue, createCcxtVenue } from '../venues/ccxt/ccxt-venue.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
-import { DEFAULT_EMULATOR_BALANCES } from '../venues/server/emulator.js';
-import { type DashboardContext, renderDashboard } from './dashboard.js';
-import { Engine, type EngineSummary } from './engine.js';
+import { type DashboardContext, renderDashboard, statusLine } from './dashboard.js';
 import { openEngineLog } from './logger.js';
 import { type ModeSettings, modeLabel, venueForMode } from './modes.js';
-import { buildSimEngine, projectionSettings, startingBalances } from './paper.js';
-import { loadCapture } from '../market/capture-input.js';
-import { REPLAY_START_TS, SYNTHETIC_START_TS, bundledCapturePath, inputFromVenue, replayBtcUsdt, shifted, syntheticInputs } from './sources.js';
-import { exampleStrategies } from './starter-strategies.js';
+import { type AssembledNode, assembleNode } from './node-assembly.js';
+import { paperMarket } from './paper-market.js';
+import { resolveInstruments, simulatorInstruments } from './sim-instruments.js';
+import { buildSimNode, configuredBalances, projectionSettings, startingBalances } from './sim-node.js';
+import { inputFromVenue } from './sources.js';
 import { loadStrategyModules } from './strategy-module.js';
-import type { Strategy } from '../strategy/strategy.js';
 
 /** The key pair `keel venue serve` accepts by default (a paper account on loopback, not a secret). */
 export const EMULATOR_DEFAULT_KEY = 'keel-emulator-key';
@@ -33,9 +33,9 @@ const EMULATOR_DEFAULT_SECRET = 'keel-emulator-secret';
 export interface RunOptions {
   readonly config: KeelConfig;
   readonly mode: ModeSettings;
-  /** Relative paths (store, logs, kill switch) are resolved from here. */
+  /** Relative paths (store, logs, kill switch, captures) are resolved from here. */
   readonly cwd: string;
-  /** Trade the seeded synthetic market instead of the bundled capture (simulator runs only). */
+  /** Trade the seeded synthetic market whatever `market.source` says (simulator runs only). */
   readonly synthetic: boolean;
   /** Trade `keel venue serve` at this URL (http://127.0.0.1:PORT) through ccxt's binance client instead of the in-process simulator. */
   readonly venueUrl?: string;
@@ -45,11 +45,11 @@ export interface RunOptions {
    */
   readonly live?: boolean;
   /**
-   * Strategy modules (`--strategy FILE`, each exporting `createStrategy(symbol)`) traded instead of the example
-   * strategies; none: the examples.
+   * Strategy modules (`--strategy FILE`, each exporting `createStrategy(symbol, context)`) traded instead of the
+   * configured strategies; none: the configured ones.
    */
   readonly strategyFiles?: readonly string[];
-  /** Market time per wall-clock time on the simulator (10: ten seconds of the capture per second). */
+  /** Market time per wall-clock time on the simulator (10: ten seconds of market per second). */
   readonly speed: number;
   /** Where the dashboard goes; redrawn in place when `tty`, a plain status line every `statusEveryMs` otherwise. */
   readonly out: (text: string) => void;
@@ -61,7 +61,7 @@ export interface RunOptions {
 
 /** What a finished run reports. */
 export interface RunOutcome {
-  readonly summary: EngineSummary;
+  readonly summary: NodeSummary;
   readonly logFile: string;
   readonly storePath: string;
   readonly resumed: boolean;
@@ -116,11 +116,34 @@ async function lastEventTs(store: EventStore): Promise<number | null> {
   return tail.ok && tail.value.length > 0 ? tail.value[0]!.event.ts : null;
 }
 
+/** The strategies a run trades: the `--strategy` modules when given, else those the config assigns. */
+async function runStrategies(options: RunOptions, specs: readonly InstrumentSpec[], log: { info(fields: Record<string, unknown>, message: string): void }): Promise<Result<Strategy[], string>> {
+  if (options.strategyFiles !== undefined && options.strategyFiles.length > 0) {
+    const loaded = await loadStrategyModules(options.strategyFiles, specs.map((spec) => spec.symbol));
+    if (!loaded.ok) return err(`${loaded.error.code}: ${loaded.error.message}`);
+    log.info({ strategies: loaded.value.map((s) => s.name), files: options.strategyFiles }, 'strategies loaded');
+    return ok(loaded.value);
+  }
+  const built = buildConfiguredStrategies(options.config.instruments, new Map(specs.map((spec) => [spec.symbol, spec])));
+  return built.ok ? built : err(`${built.error.code}: ${built.error.message}`);
+}
+
+/** A node running, and how to drive and stop it. */
+interface Running {
+  readonly assembled: AssembledNode;
+  readonly venue: string;
+  readonly market: string;
+  /** Drives the node until the signal aborts. */
+  feed(): Promise<void>;
+  /** Before the node stops: last reads from an external venue so every fill it made is recorded. */
+  beforeStop(): Promise<void>;
+}
+
 /**
- * The main job: paper-trades the example strategies — on the bundled Binance capture (looped, times moved on) or the
- * synthetic market through the in-process simulator at `speed`× market time, or against `keel venue serve` in real
- * time — with the SQLite event log at `store.path` (resumed when it holds events), JSON logs under `logging.dir`, and
- * the dashboard. Returns when `signal` aborts, after the engine stopped and the log was flushed.
+ * The main job: paper-trades the configured instruments and strategies — on the simulator with the seeded synthetic
+ * market or recorded captures at `speed`× market time, or against `keel venue serve`, or LIVE on the exchange the
+ * config names — with the SQLite event log at `store.path` (resumed when it holds events), JSON logs under
+ * `logging.dir`, and the dashboard. Returns when `signal` aborts, after the node stopped and the log was flushed.
  */
 export async function runSession(options: RunOptions): Promise<Result<RunOutcome, string>> {
   const { config } = options;
@@ -128,166 +151,176 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
   const opened = await openEventStore({ store: { ...config.store, path: storePath } });
   if (!opened.ok) return err(`store ${storePath}: ${opened.error.message}`);
   const store = opened.value.store;
-  const label = modeLabel(options.mode);
-  const log = openEngineLog(path.resolve(options.cwd, config.logging.dir), config.logging.level, label);
+  const log = openEngineLog(path.resolve(options.cwd, config.logging.dir), config.logging.level, modeLabel(options.mode));
   const killFile = path.resolve(options.cwd, config.risk.kill_switch_file);
   const killSwitch = (): 'OFF' | 'HALTED' => (existsSync(killFile) ? 'HALTED' : 'OFF');
   const started = Date.now();
-  let engine: Engine;
-  let feedLoop: () => Promise<void>;
-  let exchange: Exchange | null = null;
-  let venueName: string;
-  let beforeStop: () => Promise<void> = () => Promise.resolve();
-  let marketName: string;
   const resumedFrom = await lastEventTs(store);
-  const strategiesFor = async (spec: InstrumentSpec): Promise<Result<Strategy[], string>> => {
-    if (options.strategyFiles === undefined || options.strategyFiles.length === 0) return ok(exampleStrategies(spec));
-    const loaded = await loadStrategyModules(options.strategyFiles, spec.symbol);
-    if (loaded.ok) log.logger.info({ strategies: loaded.value.map((s) => s.name), files: options.strategyFiles }, 'strategies loaded');
-    return loaded.ok ? loaded : err(`${loaded.error.code}: ${loaded.error.message}`);
-  };
+  let exchange: Exchange | null = null;
   try {
-    if (options.venueUrl === undefined && options.live !== true) {
-      const spec = replayBtcUsdt();
-      const rebuilt = await rebuildProjections(store, projectionSettings(config, spec));
-      if (!rebuilt.ok) return err(`store ${storePath}: ${rebuilt.error.message}`);
-      const projections = rebuilt.value;
-      let inputs: SimMarketInput[] | null = null;
-      if (!options.synthetic) {
-        const loaded = await loadCapture({ file: bundledCapturePath(), spec });
-        if (!loaded.ok) return err(loaded.error.message);
-        inputs = loaded.value.inputs;
-      }
-      const firstTs = inputs === null ? SYNTHETIC_START_TS : REPLAY_START_TS;
-      const shift = resumedFrom === null ? 0 : Math.max(0, resumedFrom + 1_000 - firstTs);
-      // Resuming on the in-process simulator: the previous session's venue ended with its process, so its open orders
-      // ended too (recovery finds them missing on the venue and closes them); the new simulator starts from the
-      // balances the log's ledger holds, which recovery then checks against it before trading resumes.
-      const balances = new Map<string, Decimal>();
-      for (const [currency, amount] of projections.ledger.cash) balances.set(currency, amount);
-      for (const position of projections.ledger.positions.values()) {
-        if (position.spec.kind === 'spot') balances.set(position.spec.base, (balances.get(position.spec.base) ?? Decimal.ZERO).add(position.quantity));
-      }
-      const strategies = await strategiesFor(spec);
-      if (!strategies.ok) return strategies;
-      const built = await buildSimEngine({
-        config, mode: options.mode, spec, strategies: strategies.value, store, projections,
-        balances: resumedFrom === null ? DEFAULT_EMULATOR_BALANCES : startingBalances(balances), startTs: firstTs + shift,
-        idPrefix: `s${started.toString(36)}`, log: log.logger, killSwitch, recover: true,
+    const running = options.venueUrl === undefined && options.live !== true
+      ? await simulatorRun(options, store, log.logger, killSwitch, resumedFrom, started)
+      : await externalRun(options, store, log.logger, killSwitch, started, (opened) => {
+        exchange = opened;
       });
-      if (!built.ok) return err(built.error.message);
-      engine = built.value.engine;
-      venueName = `keel simulator (in process, ${options.speed}x)`;
-      marketName = inputs === null ? 'synthetic (seed 1)' : 'bundled Binance BTCUSDT capture 2024-08-08, looped';
-      const source = inputs;
-      feedLoop = async () => {
-        let loop = 0;
-        let iterator: Iterator<SimMarketInput> = source === null ? syntheticInputs(spec, 1, 24 * 365, firstTs + shift) : shifted(source, shift)[Symbol.iterator]();
-        const span = source === null ? 0 : source[source.length - 1]!.ts - source[0]!.ts + 1_000;
-        const wallStart = Date.now();
-        const marketStart = firstTs + shift;
-        while (!options.signal.aborted) {
-          const next = iterator.next();
-          if (next.done === true) {
-            if (source === null) return;
-            loop += 1;
-            log.logger.info({ loop }, 'the capture ended: replaying it again, times moved on');
-            iterator = shifted(source, shift + loop * span)[Symbol.iterator]();
-            continue;
-          }
-          const due = wallStart + (next.value.ts - marketStart) / options.speed;
-          const wait = due - Date.now();
-          if (wait > 0) await sleep(wait, options.signal);
-          engine.onMarket(next.value);
-          if (engine.busy) await engine.idle();
-        }
-      };
-    } else {
-      let venue: CcxtVenue;
-      let where: string;
-      if (options.venueUrl !== undefined) {
-        const apiKey = config.venue.api_key ?? EMULATOR_DEFAULT_KEY;
-        const secret = config.venue.api_secret ?? EMULATOR_DEFAULT_SECRET;
-        exchange = await emulatorExchange(options.venueUrl, apiKey, secret);
-        venue = new CcxtVenue({
-          exchange, clock: systemClock, sleeper: timerSleeper, random: Math.random, credentials: { apiKey, secret }, requestsPerSecond: 50, burst: 20,
-          executionPollMs: 200, log: (line) => log.logger.info({ venue: 'ccxt' }, line),
-        });
-        where = options.venueUrl;
-        venueName = `keel venue serve at ${options.venueUrl} (ccxt binance)`;
-      } else {
-        // LIVE: the guard (confirmation, keys, a real exchange) already passed in resolveMode.
-        const created = createCcxtVenue(config, {
-          clock: systemClock, sleeper: timerSleeper, random: Math.random, executionPollMs: 1_000, log: (line) => log.logger.info({ venue: 'ccxt' }, line),
-        });
-        if (!created.ok) return err(`${created.error.code}: ${created.error.message}`);
-        venue = created.value;
-        exchange = venue.exchange;
-        where = config.venue.name;
-        venueName = `${config.venue.name}${config.venue.sandbox ? ' (sandbox)' : ''} via ccxt — LIVE`;
-      }
-      const instruments = await venue.instruments();
-      if (!instruments.ok) return err(`venue ${where}: ${instruments.error.message}`);
-      const spec: InstrumentSpec | undefined = instruments.value.find((s) => s.base === 'BTC' && s.quote === 'USDT');
-      if (spec === undefined) return err(`venue ${where} lists no BTC/USDT`);
-      const portVenue = venueForMode(venue, options.mode);
-      const recovered = await recover({ store, venue: portVenue, clock: systemClock, projections: projectionSettings(config, spec), symbols: [spec.symbol] });
-      if (!recovered.ok) return err(`recovery against ${where}: ${recovered.error.code}: ${recovered.error.message}`);
-      for (const d of recovered.value.report.discrepancies) log.logger.info({ kind: d.kind, subject: d.subject, expected: d.expected, found: d.found, action: d.action, resolved: d.resolved }, 'recovery: discrepancy');
-      log.logger.info({ reconciled: recovered.value.report.reconciled }, 'recovery: reconciled with the venue');
-      const manager = recovered.value.manager;
-      const strategies = await strategiesFor(spec);
-      if (!strategies.ok) return strategies;
-      const created = await Engine.create({
-        config, mode: options.mode, spec, venue: portVenue, sim: null, clock: systemClock, store, projections: manager.projections, manager,
-        strategies: strategies.value, idPrefix: `e${started.toString(36)}`, log: log.logger, killSwitch,
-      });
-      if (!created.ok) return err(created.error.message);
-      engine = created.value;
-      const balances = await venue.balances();
-      if (!balances.ok) return err(`venue ${where}: ${balances.error.message}`);
-      engine.start(balances.value.filter((b) => b.total.isPositive()).map((b) => ({ currency: b.currency, amount: b.total })));
-      marketName = 'the venue\'s stream';
-      const venueRef = venue;
-      feedLoop = async () => {
-        const unsubscribe = venueRef.subscribeMarketData(spec.symbol, (event) => {
-          const input = inputFromVenue(spec, event);
-          if (input !== null) engine.onMarket(input);
-        });
-        while (!options.signal.aborted) await sleep(250, options.signal);
-        unsubscribe();
-      };
-      beforeStop = async () => {
-        // Cancel what is working, then ask the venue once more so every fill it made is recorded before the summary.
-        await engine.cancelAll();
-        await venueRef.pollExecutions();
-        await engine.idle();
-      };
-    }
-    const context = (): DashboardContext => ({ environment: config.environment, venue: venueName, market: marketName, uptimeMs: Date.now() - started });
-    // The working parents' progress on the plain status line: id algo filled/quantity, average price, slippage vs arrival mid.
-    const workingParents = (): string => engine.parentProgress().slice(0, 3).map((p) => ` parent=${p.parentId}:${p.algo}:${p.side}:${p.filled}/${p.quantity}:avg=${p.averagePrice ?? 'n/a'}:slippage_bps=${p.slippageBps === null ? 'n/a' : p.slippageBps.toFixed(2)}`).join('');
+    if (!running.ok) return running;
+    const { assembled } = running.value;
+    const context = (): DashboardContext => ({ environment: config.environment, venue: running.value.venue, market: running.value.market, uptimeMs: Date.now() - started });
     const statusEvery = options.statusEveryMs ?? (options.tty ? 500 : 5_000);
     const drawer = setInterval(() => {
-      if (options.tty) options.out(`\x1b[H\x1b[2J${renderDashboard(engine, context()).join('\n')}\n`);
-      else {
-        const s = engine.summary();
-        options.out(`${new Date().toISOString()} mode=${s.mode} events=${s.events} orders=${s.orders} fills=${s.fills} equity=${s.final_equity} fees=${s.fees} position=${s.position}${workingParents()}${engine.haltedReason === null ? '' : ` halted=${engine.haltedReason}`}\n`);
-      }
+      if (options.tty) options.out(`\x1b[H\x1b[2J${renderDashboard(assembled, context()).join('\n')}\n`);
+      else options.out(`${new Date().toISOString()} ${statusLine(assembled)}\n`);
     }, statusEvery);
     try {
-      await feedLoop();
+      await running.value.feed();
     } finally {
       clearInterval(drawer);
     }
-    await beforeStop();
-    await engine.stop();
-    const summary = engine.summary();
+    await running.value.beforeStop();
+    await assembled.node.stop();
+    const summary = assembled.summary();
     log.logger.info({ summary }, 'run stopped');
+    assembled.close();
     return ok({ summary, logFile: log.file, storePath, resumed: resumedFrom !== null });
   } finally {
-    if (exchange !== null) await exchange.close();
+    if (exchange !== null) await (exchange as Exchange).close();
     await store.close();
     log.close();
   }
+}
+
+type RunLog = Parameters<typeof assembleNode>[0]['log'] & { info(fields: Record<string, unknown>, message: string): void };
+
+/** PAPER / DRY_RUN on keel's in-process simulator, paced at `speed`× market time. */
+async function simulatorRun(options: RunOptions, store: EventStore, log: RunLog, killSwitch: () => 'OFF' | 'HALTED', resumedFrom: number | null, started: number): Promise<Result<Running, string>> {
+  const { config } = options;
+  const specs = resolveInstruments(config.instruments, simulatorInstruments());
+  if (!specs.ok) return err(`${specs.error.code}: ${specs.error.message}`);
+  const rebuilt = await rebuildProjections(store, projectionSettings(config, specs.value));
+  if (!rebuilt.ok) return err(`store: ${rebuilt.error.message}`);
+  const market = await paperMarket(config, specs.value, options.cwd, options.synthetic);
+  if (!market.ok) return market;
+  const strategies = await runStrategies(options, specs.value, log);
+  if (!strategies.ok) return strategies;
+  const firstTs = market.value.firstTs;
+  const shift = resumedFrom === null ? 0 : Math.max(0, resumedFrom + 1_000 - firstTs);
+  // Resuming on the in-process simulator: the previous session's venue ended with its process, so its open orders
+  // ended too (recovery finds them missing on the venue and closes them); the new simulator starts from the balances
+  // the log's ledger holds, which recovery then checks against it before trading resumes.
+  const held = new Map<string, Decimal>();
+  for (const [currency, amount] of rebuilt.value.ledger.cash) held.set(currency, amount);
+  for (const position of rebuilt.value.ledger.positions.values()) {
+    if (position.spec.kind === 'spot') held.set(position.spec.base, (held.get(position.spec.base) ?? Decimal.ZERO).add(position.quantity));
+  }
+  const built = await buildSimNode({
+    config, mode: options.mode, specs: specs.value, strategies: strategies.value, store, projections: rebuilt.value,
+    balances: resumedFrom === null ? configuredBalances(config) : startingBalances(held), startTs: firstTs + shift,
+    idPrefix: `s${started.toString(36)}`, log, killSwitch, recover: true,
+  });
+  if (!built.ok) return err(built.error.message);
+  const { assembled } = built.value;
+  const source = market.value;
+  return ok({
+    assembled,
+    venue: `keel simulator (in process, ${options.speed}x)`,
+    market: source.description,
+    feed: async () => {
+      let loop = 0;
+      let iterator = source.events(shift);
+      const wallStart = Date.now();
+      const marketStart = firstTs + shift;
+      while (!options.signal.aborted) {
+        const next = iterator.next();
+        if (next.done === true) {
+          if (source.spanMs === null) return;
+          loop += 1;
+          log.info({ loop }, 'the recorded market ended: replaying it again, times moved on');
+          iterator = source.events(shift + loop * source.spanMs);
+          continue;
+        }
+        const due = wallStart + (next.value.ts - marketStart) / options.speed;
+        const wait = due - Date.now();
+        if (wait > 0) await sleep(wait, options.signal);
+        assembled.node.onMarket(next.value);
+        if (assembled.node.busy) await assembled.node.idle();
+      }
+    },
+    beforeStop: () => Promise.resolve(),
+  });
+}
+
+/** PAPER against `keel venue serve` (`--venue-url`), or LIVE on the configured exchange, in real time through ccxt. */
+async function externalRun(
+  options: RunOptions, store: EventStore, log: RunLog, killSwitch: () => 'OFF' | 'HALTED', started: number, onExchange: (exchange: Exchange) => void,
+): Promise<Result<Running, string>> {
+  const { config } = options;
+  let venue: CcxtVenue;
+  let where: string;
+  let venueName: string;
+  if (options.venueUrl !== undefined) {
+    const apiKey = config.venue.api_key ?? EMULATOR_DEFAULT_KEY;
+    const secret = config.venue.api_secret ?? EMULATOR_DEFAULT_SECRET;
+    const exchange = await emulatorExchange(options.venueUrl, apiKey, secret);
+    onExchange(exchange);
+    venue = new CcxtVenue({
+      exchange, clock: systemClock, sleeper: timerSleeper, random: Math.random, credentials: { apiKey, secret }, requestsPerSecond: 50, burst: 20,
+      executionPollMs: 200, log: (line) => log.info({ venue: 'ccxt' }, line),
+    });
+    where = options.venueUrl;
+    venueName = `keel venue serve at ${options.venueUrl} (ccxt binance)`;
+  } else {
+    // LIVE: the guard (confirmation, keys, a real exchange) already passed in resolveMode.
+    const created = createCcxtVenue(config, {
+      clock: systemClock, sleeper: timerSleeper, random: Math.random, executionPollMs: 1_000, log: (line) => log.info({ venue: 'ccxt' }, line),
+    });
+    if (!created.ok) return err(`${created.error.code}: ${created.error.message}`);
+    venue = created.value;
+    onExchange(venue.exchange);
+    where = config.venue.name;
+    venueName = `${config.venue.name}${config.venue.sandbox ? ' (sandbox)' : ''} via ccxt — LIVE`;
+  }
+  const listed = await venue.instruments();
+  if (!listed.ok) return err(`venue ${where}: ${listed.error.message}`);
+  const specs = resolveInstruments(config.instruments, listed.value);
+  if (!specs.ok) return err(`venue ${where}: ${specs.error.code}: ${specs.error.message}`);
+  const portVenue = venueForMode(venue, options.mode);
+  const recovered = await recover({ store, venue: portVenue, clock: systemClock, projections: projectionSettings(config, specs.value), symbols: specs.value.map((s) => s.symbol) });
+  if (!recovered.ok) return err(`recovery against ${where}: ${recovered.error.code}: ${recovered.error.message}`);
+  for (const d of recovered.value.report.discrepancies) log.info({ kind: d.kind, subject: d.subject, expected: d.expected, found: d.found, action: d.action, resolved: d.resolved }, 'recovery: discrepancy');
+  log.info({ reconciled: recovered.value.report.reconciled }, 'recovery: reconciled with the venue');
+  const manager = recovered.value.manager;
+  const strategies = await runStrategies(options, specs.value, log);
+  if (!strategies.ok) return strategies;
+  const assembled = await assembleNode({
+    config, mode: options.mode, label: modeLabel(options.mode), specs: specs.value, venue: portVenue, sim: null, clock: systemClock, store,
+    projections: manager.projections, manager, strategies: strategies.value, idPrefix: `e${started.toString(36)}`, log, killSwitch,
+  });
+  if (!assembled.ok) return err(assembled.error.message);
+  const node = assembled.value.node;
+  const balances = await venue.balances();
+  if (!balances.ok) return err(`venue ${where}: ${balances.error.message}`);
+  await node.start(balances.value.filter((b) => b.total.isPositive()).map((b) => ({ currency: b.currency, amount: b.total })));
+  const venueRef = venue;
+  return ok({
+    assembled: assembled.value,
+    venue: venueName,
+    market: `the venue's streams: ${specs.value.map((s) => s.symbol).join(', ')}`,
+    feed: async () => {
+      const unsubscribes = specs.value.map((spec) => venueRef.subscribeMarketData(spec.symbol, (event) => {
+        const input = inputFromVenue(spec, event);
+        if (input !== null) node.onMarket(input);
+      }));
+      while (!options.signal.aborted) {
+        await sleep(250, options.signal);
+        node.onClock(Date.now());
+      }
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    },
+    beforeStop: async () => {
+      // Cancel what is working, then ask the venue once more so every fill it made is recorded before the summary.
+      await node.cancelAll();
+      await venueRef.pollExecutions();
+      await node.idle();
+    },
+  });
 }

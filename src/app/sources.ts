@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InstrumentSpec } from '../domain/instrument.js';
-import { syntheticMarket } from '../market/synthetic.js';
 import { Decimal } from '../domain/decimal.js';
 import { defineInstrument, priceToTicks, sizeToLots } from '../domain/instrument.js';
 import type { MarketDataEvent } from '../venues/port.js';
-import { type SimLevel, type SimMarketInput, fromSynthetic } from '../venues/sim/market-input.js';
+import type { SimLevel, SimMarketInput } from '../venues/sim/market-input.js';
 
 /** The bundled capture `keel replay` and `keel run` use when no file is given (relative to the project root). */
 export const BUNDLED_CAPTURE = 'assets/replay/binance_spot_btcusdt_20240808.gz';
@@ -21,19 +20,6 @@ export function bundledCapturePath(): string {
  * it again.
  */
 export const REPLAY_START_TS = 1_723_161_255_408;
-
-/** Where the synthetic market's clock starts when none is given: 2024-08-08T00:00:00Z. */
-export const SYNTHETIC_START_TS = 1_723_075_200_000;
-
-/** Returns `hours` of the seeded synthetic market for `spec` (spot, around 50,000.00), in time order. */
-export function* syntheticInputs(spec: InstrumentSpec, seed: number, hours: number, startTs = SYNTHETIC_START_TS): Generator<SimMarketInput> {
-  const end = startTs + hours * 3_600_000;
-  for (const event of syntheticMarket({ seed, startTs, perpetual: false })) {
-    if (event.ts > end) return;
-    const input = fromSynthetic(spec.symbol, event);
-    if (input !== null) yield input;
-  }
-}
 
 /** Returns `inputs` again with every time moved by `shiftMs` (a replay played once more, after the first). */
 export function shifted(inputs: readonly SimMarketInput[], shiftMs: number): SimMarketInput[] {

@@ -16,10 +16,15 @@ export interface StrategyModuleError {
 
 /**
  * What a strategy module exports for `keel run --strategy FILE` and `keel replay --strategy FILE`: a function that
- * builds the strategy for the symbol the run trades (`BTCUSDT` on the bundled capture and the simulator, the venue's
- * own symbol such as `BTC/USDT` through ccxt).
+ * builds the strategy, given the first instrument the run trades (the config's first, `BTC/USDT` by default) and every
+ * instrument in `context.symbols`, so a strategy may trade one or several.
  */
-export type CreateStrategy = (symbol: string) => Strategy;
+export type CreateStrategy = (symbol: string, context: StrategyContext) => Strategy;
+
+/** What `createStrategy` is told besides its symbol: every instrument the run trades (a strategy may trade several). */
+export interface StrategyContext {
+  readonly symbols: readonly string[];
+}
 
 /** The project root (this file is compiled to dist/src/app/: the root is three up). */
 function projectRoot(): string {
@@ -56,10 +61,11 @@ function isStrategy(value: unknown): value is Strategy {
 }
 
 /**
- * Loads a strategy module and builds its strategy for `symbol` by calling its exported {@link CreateStrategy}
- * (`export function createStrategy(symbol: string): Strategy`). Every failure is a typed error naming the file.
+ * Loads a strategy module and builds its strategy for the run's instruments by calling its exported
+ * {@link CreateStrategy} (`export function createStrategy(symbol: string, context): Strategy`). Every failure is a
+ * typed error naming the file.
  */
-export async function loadStrategyModule(file: string, symbol: string): Promise<Result<Strategy, StrategyModuleError>> {
+export async function loadStrategyModule(file: string, symbols: readonly string[]): Promise<Result<Strategy, StrategyModuleError>> {
   const resolved = strategyModulePath(file);
   if (!resolved.ok) return resolved;
   let exported: Record<string, unknown>;
@@ -74,7 +80,7 @@ export async function loadStrategyModule(file: string, symbol: string): Promise<
   }
   let built: unknown;
   try {
-    built = (create as CreateStrategy)(symbol);
+    built = (create as CreateStrategy)(symbols[0]!, { symbols });
   } catch (error) {
     return err({ code: 'STRATEGY_LOAD_FAILED', file, message: `${file}: createStrategy threw: ${error instanceof Error ? error.message : String(error)}` });
   }
@@ -85,13 +91,13 @@ export async function loadStrategyModule(file: string, symbol: string): Promise<
 }
 
 /**
- * Returns the strategies a run trades: those the files build, in order, for `symbol`; the first failure stops it.
+ * Returns the strategies a run trades: those the files build, in order, for `symbols`; the first failure stops it.
  * Two strategies may not share a name (it prefixes their order ids).
  */
-export async function loadStrategyModules(files: readonly string[], symbol: string): Promise<Result<Strategy[], StrategyModuleError>> {
+export async function loadStrategyModules(files: readonly string[], symbols: readonly string[]): Promise<Result<Strategy[], StrategyModuleError>> {
   const out: Strategy[] = [];
   for (const file of files) {
-    const loaded = await loadStrategyModule(file, symbol);
+    const loaded = await loadStrategyModule(file, symbols);
     if (!loaded.ok) return loaded;
     if (out.some((s) => s.name === loaded.value.name)) {
       return err({ code: 'STRATEGY_INVALID', file, message: `${file}: a strategy named ${JSON.stringify(loaded.value.name)} is already loaded (names prefix order ids and must differ)` });

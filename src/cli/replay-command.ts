@@ -1,24 +1,27 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { canonicalJson } from '../store/event-codec.js';
-import type { EngineSummary } from '../app/engine.js';
 import { resolveMode } from '../app/modes.js';
-import { runReplay } from '../app/paper.js';
-import { BUNDLED_CAPTURE, SYNTHETIC_START_TS, bundledCapturePath, replayBtcUsdt } from '../app/sources.js';
-import { exampleStrategies } from '../app/starter-strategies.js';
+import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../app/market-sources.js';
+import { loadCaptureSettings } from '../app/paper-market.js';
+import { runReplay } from '../app/replay-run.js';
+import { runInstruments } from '../app/run-instruments.js';
+import { resolveInstruments, simulatorInstruments } from '../app/sim-instruments.js';
+import { configuredBalances } from '../app/sim-node.js';
+import { BUNDLED_CAPTURE } from '../app/sources.js';
 import { loadStrategyModules } from '../app/strategy-module.js';
-import type { KeelConfig } from '../config/schema.js';
-import { Decimal } from '../domain/decimal.js';
-import { DEFAULT_FINE_INCREMENT, type InstrumentInput, type InstrumentSpec, defineInstrument, splitPairSymbol } from '../domain/instrument.js';
+import type { CaptureSetting } from '../config/market-settings.js';
+import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { formatInputError } from '../input/input-error.js';
 import { CAPTURE_FORMATS, isCaptureFormat } from '../market/capture-format.js';
-import { type CaptureReport, type CaptureSource, captureAnomalies, identifyCapture, loadCaptures } from '../market/capture-input.js';
-import { correlatedMarket, referencePrice } from '../market/correlated-market.js';
-import { SqliteEventStore } from '../store/sqlite-event-store.js';
-import { MemoryEventStore } from '../store/memory-event-store.js';
+import { type CaptureReport, captureAnomalies } from '../market/capture-input.js';
+import type { NodeSummary } from '../node/node-summary.js';
+import { canonicalJson } from '../store/event-codec.js';
 import type { EventStore } from '../store/event-store.js';
-import { DEFAULT_EMULATOR_BALANCES } from '../venues/server/emulator.js';
+import { MemoryEventStore } from '../store/memory-event-store.js';
+import { SqliteEventStore } from '../store/sqlite-event-store.js';
+import { buildConfiguredStrategies } from '../strategy/catalog.js';
+import type { Strategy } from '../strategy/strategy.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { loadCliConfig } from './config-options.js';
 import { type CliIo, ExitCode, collectOption } from './io.js';
@@ -34,6 +37,9 @@ interface ReplayFlags {
   readonly progress?: boolean;
   readonly strategy: string[];
 }
+
+/** The instrument a capture feeds when no --symbol says which. */
+const DEFAULT_CAPTURE_SYMBOL = 'BTC/USDT';
 
 /** One capture as the command line gives it; `file` undefined is the positional FILE (or the default capture). */
 interface CaptureArgs {
@@ -74,24 +80,30 @@ class CaptureArgsList {
   }
 }
 
-/** Returns the summary as the lines `keel replay` prints without `--json`. */
-export function formatSummary(summary: EngineSummary): string {
+/** Returns the summary as the lines `keel replay` and `keel run` print without `--json`. */
+export function formatSummary(summary: NodeSummary): string {
   const balances = Object.entries(summary.balances).map(([currency, amount]) => `${currency} ${amount}`).join(', ');
+  const positions = Object.entries(summary.positions).map(([symbol, quantity]) => `${symbol} ${quantity}`).join(', ');
   const denied = Object.entries(summary.gate.denied).map(([code, count]) => `${code} ${count}`).join(', ');
   const ended = Object.entries(summary.parents.ended).map(([state, count]) => `${state} ${count}`).join(', ');
+  const c = summary.valuation_currency;
   return [
     `mode          ${summary.mode}`,
-    `symbol        ${summary.symbol}`,
+    `instruments   ${summary.instruments.join(', ')}`,
     `events        ${summary.events}`,
     `orders        ${summary.orders}`,
     `fills         ${summary.fills}`,
-    `fees          ${summary.fees} ${summary.valuation_currency} (maker ${summary.maker_fees}, taker ${summary.taker_fees})`,
-    `realized pnl  ${summary.realized_pnl} ${summary.valuation_currency}`,
-    `final equity  ${summary.final_equity} ${summary.valuation_currency}`,
-    `max drawdown  ${summary.max_drawdown} ${summary.valuation_currency}`,
+    `fees          ${summary.fees} ${c} (maker ${summary.maker_fees}, taker ${summary.taker_fees})`,
+    `realized pnl  ${summary.realized_pnl} ${c}`,
+    `funding pnl   ${summary.funding_pnl} ${c}`,
+    `final equity  ${summary.final_equity} ${c}`,
+    `max drawdown  ${summary.max_drawdown} ${c}`,
     `balances      ${balances}`,
+    `positions     ${positions}`,
+    `margin        window ${summary.margin.window}, max utilization ${summary.margin.max_utilization}${summary.margin.transitions.length === 0 ? '' : `, ${summary.margin.transitions.join('; ')}`}`,
     `gate          ${summary.gate.checked} checked${denied === '' ? '' : `, denied: ${denied}`}`,
     `parents       ${ended === '' ? 'none ended' : `ended: ${ended}`}, ${summary.parents.working} working`,
+    `anomalies     ${summary.anomalies}`,
   ].join('\n');
 }
 
@@ -134,8 +146,12 @@ export function formatMarketReport(report: MarketReport): string {
   return out.join('\n');
 }
 
-function progressBar(io: CliIo, total: number): (events: number) => void {
+function progressBar(io: CliIo, total: number | null): (events: number) => void {
   return (events) => {
+    if (total === null) {
+      io.err(`\r${events} events`);
+      return;
+    }
     const width = 30;
     const done = Math.min(width, Math.round((events / total) * width));
     io.err(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${events}/${total} events`);
@@ -143,133 +159,79 @@ function progressBar(io: CliIo, total: number): (events: number) => void {
 }
 
 /**
- * Returns the instrument a capture feeds in a replay: a ccxt unified symbol (`BTC/USDT`, `BTC/USDT:USDT` linear,
- * `BTC/USD:BTC` inverse) or a venue's pair (`BTC-USD`), with the increments and limits the config's `instruments`
- * entry for it overrides, else the fine 1e-8 increments any venue's values fit. The bundled capture's `BTCUSDT` is
- * the replay's own instrument. Until specs come from the venue's markets, this is where a replay learns them.
+ * The captures a replay reads, as the config writes them: FILE and the `--capture`s in the order given (FILE first;
+ * with neither, none). A capture without `--symbol` feeds {@link DEFAULT_CAPTURE_SYMBOL}. Refused with a message when
+ * a `--format` is not one, or a per-capture option describes no capture.
  */
-function replayInstrument(symbol: string, config: KeelConfig): Result<InstrumentSpec, string> {
-  const own = replayBtcUsdt();
-  if (symbol === own.symbol) return ok(own);
-  const pair = splitPairSymbol(symbol);
-  if (pair === undefined) {
-    return err(`cannot tell the base and quote of ${JSON.stringify(symbol)}: name the instrument the capture feeds with --symbol, as a ccxt unified symbol such as BTC/USDT`);
-  }
-  const settle = /:([A-Za-z0-9.]+)$/.exec(symbol)?.[1];
-  const o = config.instruments.find((instrument) => instrument.symbol === symbol)?.spec ?? {};
-  const decimal = (text: string | undefined): Decimal | undefined => (text === undefined ? undefined : Decimal.of(text));
-  const input: InstrumentInput = {
-    symbol, base: pair.base, quote: pair.quote,
-    kind: o.kind ?? (settle === undefined ? 'spot' : settle === pair.base ? 'inverse' : 'linear'),
-    tickSize: decimal(o.tick_size) ?? DEFAULT_FINE_INCREMENT,
-    sizeIncrement: decimal(o.size_increment) ?? DEFAULT_FINE_INCREMENT,
-    ...((o.settlement ?? settle) !== undefined && { settlement: o.settlement ?? settle }),
-    ...(o.min_size !== undefined && { minSize: Decimal.of(o.min_size) }),
-    ...(o.max_size !== undefined && { maxSize: Decimal.of(o.max_size) }),
-    ...(o.min_notional !== undefined && { minNotional: Decimal.of(o.min_notional) }),
-    ...(o.contract_size !== undefined && { contractSize: Decimal.of(o.contract_size) }),
-    ...(o.initial_margin_rate !== undefined && { initialMarginRate: Decimal.of(o.initial_margin_rate) }),
-    ...(o.maintenance_margin_rate !== undefined && { maintenanceMarginRate: Decimal.of(o.maintenance_margin_rate) }),
-  };
-  const defined = defineInstrument(input);
-  return defined.ok ? ok(defined.value) : err(defined.error.message);
-}
-
-/** The captures a replay reads: the command line's, else the config's (`market.source: capture`), else the bundled one. */
-function captureArgsOf(file: string | undefined, list: CaptureArgsList, config: KeelConfig): CaptureArgs[] {
+function commandLineCaptures(file: string | undefined, list: CaptureArgsList): Result<CaptureSetting[], string> {
   const entries = list.entries.map((entry) => ({ ...entry }));
   const first = entries[0];
   if (file !== undefined) {
     if (first !== undefined && first.file === undefined) first.file = file;
     else entries.unshift({ file });
   }
-  if (entries.length > 0 || config.market.source !== 'capture') return entries.length > 0 ? entries : [{ file: undefined }];
-  return config.market.captures.map((capture) => ({
-    file: capture.file, symbol: capture.symbol, format: capture.format,
-    ...(capture.file_symbol !== undefined && { fileSymbol: capture.file_symbol }),
-    ...(capture.snapshot !== undefined && { snapshot: capture.snapshot }),
-  }));
-}
-
-/** Resolves one capture's files, format and instrument; a refusal is a message naming the file. */
-async function captureSource(entry: CaptureArgs, config: KeelConfig, cwd: string): Promise<Result<CaptureSource, string>> {
-  const format = entry.format ?? 'auto';
-  if (!isCaptureFormat(format)) return err(`--format must be one of ${CAPTURE_FORMATS.join(', ')} (value: ${JSON.stringify(format)})`);
-  const location = {
-    file: entry.file === undefined ? bundledCapturePath() : path.resolve(cwd, entry.file),
-    source: entry.file ?? BUNDLED_CAPTURE,
-    format,
-    ...(entry.fileSymbol !== undefined && { fileSymbol: entry.fileSymbol }),
-    ...(entry.snapshot !== undefined && { snapshot: path.resolve(cwd, entry.snapshot), snapshotSource: entry.snapshot }),
-  };
-  let symbol = entry.symbol;
-  if (symbol === undefined) {
-    const identified = await identifyCapture(location);
-    if (!identified.ok) return err(formatInputError(identified.error));
-    symbol = identified.value.fileSymbol;
-    location.fileSymbol = symbol;
+  const out: CaptureSetting[] = [];
+  for (const entry of entries) {
+    if (entry.file === undefined) return err('--symbol, --format, --file-symbol and --snapshot describe a capture: give FILE or --capture FILE before them');
+    const format = entry.format ?? 'auto';
+    if (!isCaptureFormat(format)) return err(`--format must be one of ${CAPTURE_FORMATS.join(', ')} (value: ${JSON.stringify(format)})`);
+    out.push({
+      file: entry.file, symbol: entry.symbol ?? DEFAULT_CAPTURE_SYMBOL, format,
+      ...(entry.fileSymbol !== undefined && { file_symbol: entry.fileSymbol }),
+      ...(entry.snapshot !== undefined && { snapshot: entry.snapshot }),
+    });
   }
-  const spec = replayInstrument(symbol, config);
-  if (!spec.ok) return err(`${location.source}: ${spec.error}`);
-  return ok({ ...location, spec: spec.value });
+  return ok(out);
 }
 
-/** The market a replay runs on: its inputs in time order, the instrument they drive, and where they came from. */
+/** The market a replay runs on: its inputs in time order, where its clock starts, and where they came from. */
 interface ReplayMarket {
-  readonly spec: InstrumentSpec;
-  readonly inputs: SimMarketInput[];
+  readonly inputs: Iterable<SimMarketInput>;
+  /** How many inputs, when known before the run (for the progress bar). */
+  readonly total: number | null;
   readonly startTs: number;
   readonly report: MarketReport;
 }
 
-async function captureMarket(file: string | undefined, list: CaptureArgsList, config: KeelConfig, cwd: string): Promise<Result<ReplayMarket, string>> {
-  const sources: CaptureSource[] = [];
-  for (const entry of captureArgsOf(file, list, config)) {
-    const source = await captureSource(entry, config, cwd);
-    if (!source.ok) return source;
-    sources.push(source.value);
-  }
-  const symbols = [...new Set(sources.map((source) => source.spec.symbol))];
-  if (symbols.length > 1) return err(`the captures feed ${symbols.join(', ')}: a replay drives one instrument (give every capture the same --symbol)`);
-  const loaded = await loadCaptures(sources);
-  if (!loaded.ok) return err(formatInputError(loaded.error));
-  const first = loaded.value.inputs[0];
-  if (first === undefined) return err(`${sources[0]!.source ?? sources[0]!.file}: holds no order book to replay`);
-  return ok({ spec: sources[0]!.spec, inputs: loaded.value.inputs, startTs: first.ts, report: { source: 'capture', captures: loaded.value.reports } });
+/** Returns the captures' market for `specs`: each capture read through its venue's checks, merged by time. */
+async function captureMarket(captures: readonly CaptureSetting[], specs: readonly InstrumentSpec[], cwd: string): Promise<Result<ReplayMarket, string>> {
+  const loaded = await loadCaptureSettings(captures, specs, cwd);
+  if (!loaded.ok) return loaded;
+  const { inputs, reports } = loaded.value;
+  return ok({ inputs, total: inputs.length, startTs: inputs[0]!.ts, report: { source: 'capture', captures: reports } });
 }
 
-function syntheticMarket(flags: ReplayFlags, config: KeelConfig): Result<ReplayMarket, string> {
-  const seed = flags.seed === undefined ? config.market.seed : Number(flags.seed);
-  const hours = Number(flags.hours);
-  if (!Number.isSafeInteger(seed) || seed < 0) return err(`--seed must be a non-negative integer (value: ${JSON.stringify(flags.seed)})`);
-  if (!(hours > 0 && hours <= 24 * 30)) return err(`--hours must be a number above 0 and at most 720 (value: ${JSON.stringify(flags.hours)})`);
-  const spec = replayBtcUsdt();
-  const inputs = [...correlatedMarket([{ spec, startPrice: referencePrice(spec) }], {
-    seed, startTs: SYNTHETIC_START_TS, endTs: SYNTHETIC_START_TS + hours * 3_600_000,
-  })];
-  return ok({ spec, inputs, startTs: SYNTHETIC_START_TS, report: { source: 'synthetic', seed, hours, symbols: [spec.symbol] } });
-}
-
-async function replay(file: string | undefined, flags: ReplayFlags, captures: CaptureArgsList, io: CliIo): Promise<number> {
+async function replay(file: string | undefined, flags: ReplayFlags, captureArgs: CaptureArgsList, io: CliIo): Promise<number> {
   const fail = (message: string): number => {
     io.err(`keel replay: ${message}\n`);
     return ExitCode.badInput;
   };
-  if (captures.problems.length > 0) return fail(captures.problems.join('; '));
+  if (captureArgs.problems.length > 0) return fail(captureArgs.problems.join('; '));
   const config = loadCliConfig(io, flags.config, flags.env);
   if (config === undefined) return ExitCode.badInput;
   const mode = resolveMode(config, { trading: config.mode.trading === 'LIVE' ? 'PAPER' : config.mode.trading });
   if (!mode.ok) return fail(mode.error.message);
-  if (flags.synthetic === true && (file !== undefined || captures.entries.length > 0)) return fail('give either captures (FILE, --capture) or --synthetic, not both');
-  const market = flags.synthetic === true ? syntheticMarket(flags, config) : await captureMarket(file, captures, config, io.cwd);
+  const hours = Number(flags.hours);
+  if (!(hours > 0 && hours <= 24 * 30)) return fail(`--hours must be a number above 0 and at most 720 (value: ${JSON.stringify(flags.hours)})`);
+  const seed = flags.seed === undefined ? config.market.seed : Number(flags.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) return fail(`--seed must be a non-negative integer (value: ${JSON.stringify(flags.seed)})`);
+  const given = commandLineCaptures(file, captureArgs);
+  if (!given.ok) return fail(given.error);
+  if (flags.synthetic === true && given.value.length > 0) return fail('give either captures (FILE, --capture) or --synthetic, not both');
+  const captures = given.value.length > 0 ? given.value : flags.synthetic !== true && config.market.source === 'capture' ? config.market.captures : [];
+  const chosen = runInstruments(config, captures.length > 0 ? [...new Set(captures.map((capture) => capture.symbol))] : undefined);
+  const specs = resolveInstruments(chosen.settings, simulatorInstruments());
+  if (!specs.ok) return fail(`${specs.error.code}: ${specs.error.message}`);
+  const market: Result<ReplayMarket, string> = captures.length > 0
+    ? await captureMarket(captures, specs.value, io.cwd)
+    : ok({
+      inputs: syntheticPortfolioInputs(specs.value, seed, hours), total: null, startTs: SYNTHETIC_START_TS,
+      report: { source: 'synthetic', seed, hours, symbols: specs.value.map((spec) => spec.symbol) },
+    });
   if (!market.ok) return fail(market.error);
-  const { spec, inputs, startTs } = market.value;
-  let strategies = exampleStrategies(spec);
-  if (flags.strategy.length > 0) {
-    const loaded = await loadStrategyModules(flags.strategy.map((f) => path.resolve(io.cwd, f)), spec.symbol);
-    if (!loaded.ok) return fail(`${loaded.error.code}: ${loaded.error.message}`);
-    strategies = loaded.value;
-  }
+  const strategies = await replayStrategies(flags, io, specs.value, chosen.settings);
+  if (typeof strategies === 'string') return fail(strategies);
+  if (chosen.dropped.length > 0) io.err(`keel replay: left out (an instrument they trade is not replayed): ${chosen.dropped.join(', ')}\n`);
   let store: EventStore = new MemoryEventStore();
   if (flags.db !== undefined) {
     const opened = await SqliteEventStore.open({ path: path.resolve(io.cwd, flags.db), synchronous: 'normal' });
@@ -281,37 +243,50 @@ async function replay(file: string | undefined, flags: ReplayFlags, captures: Ca
     store = opened.value.store;
   }
   const showProgress = flags.progress !== false && process.stderr.isTTY === true;
+  const { inputs, total, startTs, report } = market.value;
   const result = await runReplay({
-    config, mode: mode.value, spec, strategies, inputs, startTs, store, balances: DEFAULT_EMULATOR_BALANCES,
-    ...(showProgress && { onProgress: progressBar(io, inputs.length) }),
+    config, mode: mode.value, specs: specs.value, strategies, inputs, startTs, store, balances: configuredBalances(config),
+    ...(showProgress && { onProgress: progressBar(io, total) }),
   });
   await store.close();
   if (showProgress) io.err('\n');
   if (!result.ok) return fail(result.error.message);
-  const report = market.value.report;
   io.out(flags.json === true
     ? `${canonicalJson({ ...result.value.summary, market: marketJson(report) })}\n`
     : `${formatSummary(result.value.summary)}\n${formatMarketReport(report)}\n`);
   return ExitCode.ok;
 }
 
+/** The strategies a replay runs: the `--strategy` modules, else those the config assigns to the replayed instruments. */
+async function replayStrategies(flags: ReplayFlags, io: CliIo, specs: readonly InstrumentSpec[], settings: Parameters<typeof buildConfiguredStrategies>[0]): Promise<Strategy[] | string> {
+  if (flags.strategy.length > 0) {
+    const loaded = await loadStrategyModules(flags.strategy.map((f) => path.resolve(io.cwd, f)), specs.map((s) => s.symbol));
+    return loaded.ok ? loaded.value : `${loaded.error.code}: ${loaded.error.message}`;
+  }
+  const built = buildConfiguredStrategies(settings, new Map(specs.map((spec) => [spec.symbol, spec])));
+  return built.ok ? built.value : `${built.error.code}: ${built.error.message}`;
+}
+
 const HELP_AFTER = `
-Captures: FILE, or --capture FILE (repeatable), in any format \`keel book\` reads (binance, tardis, coinbase, bybit;
-plain or gzipped). The options after a --capture describe that capture; before any --capture they describe FILE:
-  --symbol S        the instrument it feeds, a ccxt unified symbol (BTC/USDT, BTC/USDT:USDT); default: the file's own
-                    symbol (BTCUSDT in the bundled capture). Increments come from the config's instruments[].spec,
-                    else 0.00000001.
+Market: without captures, the config's market (market.source): the seeded synthetic market of every configured
+instrument (one common factor, each instrument's own noise, perpetuals near their spot with funding every 8 hours;
+--seed, --hours), or the recorded files of market.captures. --synthetic takes the synthetic market whatever it says.
+Captures: FILE and --capture FILE (repeatable), in any format \`keel book\` reads (binance, tardis, coinbase, bybit;
+plain or gzipped); FILE "${BUNDLED_CAPTURE}" is the bundled Binance BTCUSDT capture of 2024-08-08. The options after
+a --capture describe that capture; before any --capture they describe FILE:
+  --symbol S        the configured instrument it feeds, a ccxt unified symbol (default ${DEFAULT_CAPTURE_SYMBOL}); the file may
+                    call it otherwise (BTCUSDT, BTC-USD): prices and sizes become that instrument's ticks and lots
   --format F        ${CAPTURE_FORMATS.join(', ')} (default auto: detected from the first line)
-  --file-symbol S   the symbol as the file writes it (BTCUSDT, BTC-USD); default: the first it names
+  --file-symbol S   the symbol as the file writes it; default: the first it names
   --snapshot SNAP   a Binance USD-M depth snapshot CSV going with a depth-update CSV
-Several captures are merged by time (at the same millisecond, the one given first goes first); today they must feed
-one instrument, e.g. a tardis book file and its trades file. Without captures: the config's market.captures when
-market.source is capture, else the bundled capture. Each capture is replayed through its venue's sequence checks, as
+Several captures, of one instrument or several, are merged by time (at the same millisecond, the one given first goes
+first); the replay trades the instruments they feed. Each is read through its venue's sequence checks, as
 \`keel book\` does: gaps, resyncs, crossed books, malformed lines (line, field, value) and quote mismatches are
 counted under "market" (anomalies); a book out of sync after a gap is cleared until the venue's procedure resyncs it.
 Examples:
-  keel replay
+  keel replay ${BUNDLED_CAPTURE}
   keel replay --capture book.csv.gz --symbol BTC/USDT --capture trades.csv.gz --symbol BTC/USDT
+  keel replay --capture btc.jsonl --symbol BTC/USDT --capture eth.jsonl --symbol ETH/USDT
   keel replay --capture updates.csv --snapshot snap.csv --symbol BTC/USDT:USDT
   keel replay --synthetic --seed 7 --hours 2
 `;
@@ -325,24 +300,24 @@ export function registerReplayCommand(program: Command, io: CliIo, setExit: (cod
   };
   program
     .command('replay')
-    .description('run the engine (example strategies → gate → simulator → ledger) over captures or the synthetic market as fast as it goes and print a summary; default: the bundled Binance BTCUSDT capture')
+    .description('run the node (strategies → gate → simulator → ledger) over recorded or synthetic market data as fast as it goes and print a summary; default: the config\'s market (the seeded synthetic market of every configured instrument, 1 hour)')
     .argument('[file]', 'a capture in any format `keel book` reads (plain or gzipped); the same as --capture FILE')
     .option('--capture <file>', 'a capture to replay; repeatable (see below)', (value: string) => {
       captures.addCapture(value);
       return value;
     })
-    .option('--symbol <symbol>', 'the instrument the capture before it feeds (ccxt unified symbol)', per('symbol'))
+    .option('--symbol <symbol>', `the instrument the capture before it feeds (ccxt unified symbol; default ${DEFAULT_CAPTURE_SYMBOL})`, per('symbol'))
     .option('--format <format>', `the capture's format: ${CAPTURE_FORMATS.join(', ')}`, per('format'))
     .option('--file-symbol <symbol>', 'the symbol as the capture before it writes it', per('fileSymbol'))
     .option('--snapshot <file>', 'Binance depth CSV: the snapshot file the capture before it chains onto', per('snapshot'))
     .option('--config <file>', 'config file (defaults, then this file, then KEEL_* environment variables)')
     .option('--env <environment>', 'environment overlay (sandbox | prod)')
-    .option('--json', 'print one JSON object: events, orders, fills, fees, final_equity, max_drawdown, balances …, market')
+    .option('--json', 'print one JSON object: events, orders, fills, fees, final_equity, max_drawdown, balances, positions, margin …, market')
     .option('--db <file>', 'keep the event log in this SQLite file (default: in memory)')
-    .option('--synthetic', 'replay the seeded synthetic market instead of a capture')
-    .option('--seed <n>', 'synthetic market seed (default: the config\'s market.seed, 1)')
+    .option('--synthetic', 'replay the seeded synthetic market whatever market.source says')
+    .option('--seed <n>', 'synthetic market seed (default: market.seed)')
     .option('--hours <h>', 'hours of synthetic market', '1')
-    .option('--strategy <file>', 'run the strategy this module builds (it exports createStrategy(symbol)) instead of the examples; repeatable', collectOption, [])
+    .option('--strategy <file>', 'run the strategy this module builds (it exports createStrategy(symbol, context)) instead of the configured ones; repeatable', collectOption, [])
     .option('--no-progress', 'no progress bar on stderr')
     .addHelpText('after', HELP_AFTER)
     .action(async (file: string | undefined, flags: ReplayFlags) => {

@@ -72,28 +72,30 @@ const instrumentSetting = z.strictObject({
 export type InstrumentSetting = z.infer<typeof instrumentSetting>;
 
 /**
- * The default portfolio: two spot markets and a linear perpetual, so funding, margin and cross-position limits are
- * visible from the first `keel run`. Sizes keep each child order under the default `risk.single_order_max_usd`.
+ * The default portfolio: two spot markets and two linear perpetuals, so funding, margin and cross-position limits are
+ * visible from the first `keel run` — a trend follower on BTC/USDT (long or flat), a passive market maker on ETH/USDT,
+ * and a ratio strategy trading the two perpetuals against each other (long the cheap one, short the rich one). One
+ * target-based strategy per instrument: a target position is the account's position in that instrument, so two
+ * strategies targeting one instrument would undo each other's orders. Sizes keep each child order under the default
+ * `risk.single_order_max_usd`.
  */
 export const DEFAULT_INSTRUMENTS: readonly InstrumentSetting[] = [
   {
     symbol: 'BTC/USDT',
     spec: {},
-    strategies: [{ name: 'trend', kind: 'trend_follower', with: [], params: {} }],
+    strategies: [{ name: 'trend', kind: 'trend_follower', with: [], params: { size: '0.002', algo: { kind: 'iceberg', display_quantity: '0.001' } } }],
   },
   {
     symbol: 'ETH/USDT',
     spec: {},
-    strategies: [
-      { name: 'maker', kind: 'market_maker', with: [], params: {} },
-      { name: 'pair', kind: 'pair_ratio', with: ['BTC/USDT'], params: {} },
-    ],
+    strategies: [{ name: 'maker', kind: 'market_maker', with: [], params: { quote_size: '0.02', half_spread_bps: 30 } }],
   },
   {
     symbol: 'BTC/USDT:USDT',
     spec: {},
-    strategies: [{ name: 'perp_trend', kind: 'trend_follower', with: [], params: { allow_short: true } }],
+    strategies: [{ name: 'pair', kind: 'pair_ratio', with: ['ETH/USDT:USDT'], params: { notional: '45', allow_short: true } }],
   },
+  { symbol: 'ETH/USDT:USDT', spec: {}, strategies: [] },
 ];
 
 /** The `instruments` section: a non-empty list, each symbol once. */

@@ -77,8 +77,11 @@ export interface ChildRefusal {
   readonly childSeq: number;
   /** Epoch ms. */
   readonly ts: number;
-  /** `gate`: denied by keel's gate (never sent); `venue`: rejected by the venue. */
-  readonly by: 'gate' | 'venue';
+  /**
+   * `gate`: denied by keel's gate (never sent); `node`: refused by the node itself after the gate (DRY_RUN, read-only,
+   * trading halted: never sent); `venue`: rejected by the venue.
+   */
+  readonly by: 'gate' | 'node' | 'venue';
   /** The gate's denial code (e.g. `MIN_NOTIONAL`) or the venue error code (e.g. `POST_ONLY_WOULD_TAKE`). */
   readonly code: string;
   readonly message: string;
@@ -138,6 +141,11 @@ export interface ExecutionAlgo {
    * of its own) must be passed as a `rejected` report so the child's quantity is accounted for.
    */
   onExecution(report: ExecutionReport): void;
+  /**
+   * Books a child the node refused after the gate passed it (DRY_RUN, read-only, trading halted): it never left, its
+   * quantity is dropped and the parent stops, since nothing it sends can leave either.
+   */
+  onDenied(clientOrderId: string, ts: number, code: string, message: string): void;
   /** Cancels the parent: no new child, and a cancel for each open child. */
   cancel(now: number): AlgoAction[];
   progress(): ParentProgress;

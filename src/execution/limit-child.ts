@@ -134,6 +134,14 @@ export class LimitChild implements ExecutionAlgo {
     }
   }
 
+  onDenied(clientOrderId: string, ts: number, code: string, message: string): void {
+    if (clientOrderId !== this.childId || !this.childOpen) return;
+    this.childOpen = false;
+    this.denied++;
+    this.refusals.push({ clientOrderId, childSeq: 1, ts, by: 'node', code, message, quantity: lotsToSize(this.params.spec, this.sentLots) });
+    this.state = 'STOPPED';
+  }
+
   cancel(): AlgoAction[] {
     if (this.state === 'WORKING') this.state = 'CANCELED';
     if (!this.childOpen || this.childId === null) return [];

@@ -278,6 +278,21 @@ export class ParentOrder implements ExecutionAlgo {
     this.settle();
   }
 
+  onDenied(clientOrderId: string, ts: number, code: string, message: string): void {
+    const child = this.children.get(clientOrderId);
+    if (child === undefined || !child.open) return;
+    child.open = false;
+    this.denied++;
+    const unfilled = child.lots - child.filledLots;
+    this.recordRefusal({ clientOrderId, childSeq: child.seq, ts, by: 'node', code, message, quantity: lotsToSize(this.spec, unfilled) });
+    this.abandonedLots += unfilled;
+    if (this.state === 'WORKING') {
+      this.stop(undefined);
+      this.cancelOpenOnNextTick = true;
+    }
+    this.settle();
+  }
+
   /** Keeps the latest {@link MAX_REFUSALS} refusals (a child retried every tick is denied every tick). */
   private recordRefusal(refusal: ChildRefusal): void {
     if (this.refusals.length === MAX_REFUSALS) this.refusals.shift();

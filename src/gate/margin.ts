@@ -227,6 +227,7 @@ export class MarginAccountState {
   private current: MarginSnapshot | undefined;
   private alerting = false;
   private quiet = false;
+  private window: MarginWindowName | undefined;
 
   /** The last snapshot, or undefined before the first update. */
   get snapshot(): MarginSnapshot | undefined {
@@ -242,7 +243,8 @@ export class MarginAccountState {
    * Recomputes the margin at `now` and returns the events to publish: `MARGIN_UTILIZATION_HIGH` when utilization
    * reaches `utilization_alert`, `MARGIN_CALL` / `MARGIN_CALL_CLEARED` when the account enters or leaves a margin
    * call, and `MARGIN_WINDOW_TRANSITION` when the quiet period before a stricter window begins (with the target
-   * leverage, as in spec 1's log entry).
+   * leverage, as in spec 1's log entry), and `MARGIN_WINDOW_CHANGED` when the window itself changes (with the
+   * utilization under the new terms).
    */
   update(now: number, schedule: MarginSchedule, equity: Decimal, positions: readonly MarginPosition[]): GateEvent[] {
     const state = schedule.marginWindowAt(now);
@@ -289,6 +291,21 @@ export class MarginAccountState {
         },
       });
     }
+    if (this.window !== undefined && this.window !== state.window) {
+      events.push({
+        type: 'MARGIN_WINDOW_CHANGED',
+        ts: now,
+        symbol: '*',
+        context: {
+          from_window: this.window,
+          to_window: state.window,
+          max_leverage: state.terms.maxLeverage,
+          utilization: Number.isFinite(snapshot.utilization) ? snapshot.utilization : 'Infinity',
+          used_margin: snapshot.initialMargin.toString(),
+        },
+      });
+    }
+    this.window = state.window;
     this.quiet = state.quiet;
     return events;
   }

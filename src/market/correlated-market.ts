@@ -107,6 +107,8 @@ interface InstrumentState {
   /** Size of the best level, lots, before the depth slope and the random factor. */
   readonly topLots: number;
   logMid: number;
+  /** The log mid before the last step, for the side of its trades. */
+  previousLogMid: number;
   /** The perpetual's premium over its spot, bps. */
   basisBps: number;
   /** Best bid, ticks; the best ask is one grid step above it. */
@@ -127,16 +129,20 @@ function bestBidFor(state: InstrumentState): number {
   return Math.floor((midTicks - state.grid / 2) / state.grid) * state.grid;
 }
 
+/** Returns the index of the spot a perpetual at `index` tracks (same base and quote), or -1. */
+function spotOf(instruments: readonly CorrelatedInstrument[], index: number): number {
+  const { spec } = instruments[index]!;
+  if (spec.kind === 'spot' || spec.expiry !== null) return -1;
+  return instruments.findIndex((other) => other.spec.kind === 'spot' && other.spec.base === spec.base && other.spec.quote === spec.quote);
+}
+
 function setupState(
   instruments: readonly CorrelatedInstrument[], index: number, options: Required<Omit<CorrelatedMarketOptions, 'endTs'>>,
-  states: readonly InstrumentState[],
+  spotIndex: number, spotState: InstrumentState | undefined,
 ): InstrumentState {
   const { spec } = instruments[index]!;
   const perpetual = spec.kind !== 'spot' && spec.expiry === null;
-  const spotIndex = perpetual
-    ? instruments.findIndex((other, i) => i < index && other.spec.kind === 'spot' && other.spec.base === spec.base && other.spec.quote === spec.quote)
-    : -1;
-  const startPrice = spotIndex >= 0 ? Math.exp(states[spotIndex]!.logMid) : instruments[index]!.startPrice.toNumber();
+  const startPrice = spotState !== undefined ? Math.exp(spotState.logMid) : instruments[index]!.startPrice.toNumber();
   const tick = spec.tickSize.toNumber();
   const grid = Math.max(1, Math.round((startPrice * options.gridBps) / 10_000 / tick));
   const lotValue = spec.sizeIncrement.toNumber() * spec.contractSize.toNumber() * (spec.kind === 'inverse' ? 1 : startPrice);
@@ -146,6 +152,7 @@ function setupState(
     beta: instruments[index]!.beta ?? 1,
     topLots: Math.max(1, Math.round(options.topNotional / lotValue)),
     logMid: Math.log(startPrice),
+    previousLogMid: Math.log(startPrice),
     basisBps: 0,
     bestBid: 0,
     bids: new SideState(),
@@ -224,8 +231,13 @@ export function* correlatedMarket(instruments: readonly CorrelatedInstrument[], 
   const endTs = options.endTs ?? Number.POSITIVE_INFINITY;
   const random = new SeededRandom(o.seed);
   const normals = new Normals(random);
-  const states: InstrumentState[] = [];
-  for (let i = 0; i < instruments.length; i++) states.push(setupState(instruments, i, o, states));
+  // Instruments that move on their own first, then the perpetuals that track them: each step moves them in this order.
+  const spots = instruments.map((_, i) => spotOf(instruments, i));
+  const order = [...spots.keys()].sort((a, b) => Number(spots[a]! >= 0) - Number(spots[b]! >= 0) || a - b);
+  const byIndex: InstrumentState[] = [];
+  for (const i of order) byIndex[i] = setupState(instruments, i, o, spots[i]!, spots[i]! >= 0 ? byIndex[spots[i]!] : undefined);
+  const states = byIndex;
+  const moving = order.map((i) => byIndex[i]!);
   let ts = o.startTs;
   if (ts >= endTs) return;
   let nextFunding = (Math.floor(ts / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
@@ -249,14 +261,16 @@ export function* correlatedMarket(instruments: readonly CorrelatedInstrument[], 
       for (const state of states) if (state.perpetual) yield fundingInput(state, at, nextFunding);
     }
     const factor = factorVol * normals.next();
-    for (const state of states) {
-      const before = state.logMid;
+    for (const state of moving) {
+      state.previousLogMid = state.logMid;
       if (state.spotIndex >= 0) {
         state.basisBps = BASIS_KEEP * state.basisBps + BASIS_NOISE_BPS * normals.next();
         state.logMid = states[state.spotIndex]!.logMid + state.basisBps / 10_000;
       } else {
         state.logMid += state.beta * factor + state.noise * normals.next();
       }
+    }
+    for (const state of states) {
       const bestBid = bestBidFor(state);
       if (bestBid !== state.bestBid) shiftBook(state, bestBid, o.levels, random);
       const bidLevel = random.int(0, o.levels - 1);
@@ -265,7 +279,7 @@ export function* correlatedMarket(instruments: readonly CorrelatedInstrument[], 
       state.asks.set(state.bestBid + state.grid * (askLevel + 1), levelLots(state, askLevel, random));
       yield { kind: 'book_delta', ts, symbol: state.spec.symbol, bids: state.bids.take(), asks: state.asks.take() };
       if (random.next() < o.tradeChance) {
-        const up = state.logMid > before || (state.logMid === before && random.next() < 0.5);
+        const up = state.logMid > state.previousLogMid || (state.logMid === state.previousLogMid && random.next() < 0.5);
         const priceTicks = up ? state.bestBid + state.grid : state.bestBid;
         const touch = (up ? state.asks : state.bids).levels.get(priceTicks) ?? 1;
         const lots = Math.max(1, Math.round(touch * random.next() * random.next()));

@@ -8,6 +8,7 @@ import {
 } from '../domain/instrument.js';
 import type { AccountEvent, FillEvent } from '../domain/events.js';
 import { type Result, err, ok } from '../domain/result.js';
+import type { Peg } from './currency-rates.js';
 import { type PositionState, bookTrade, flatPosition, positionValue, unrealizedAt } from './position.js';
 
 /** Finds the spec of a symbol (from an instruments file, a venue, or a default). */
@@ -34,6 +35,8 @@ export interface LedgerOptions {
   readonly valuationCurrency: string;
   /** A mark older than this (milliseconds) is stale: reported, never used as if fresh. */
   readonly markStalenessMs: number;
+  /** Declared fixed rates (stablecoins) valuing what no market converts; shown as pegs in every snapshot. */
+  readonly pegs: readonly Peg[];
 }
 
 /** Default mark staleness: 30 seconds, as the spec's staleness guard. */
@@ -81,6 +84,7 @@ export class Ledger {
     this.options = {
       valuationCurrency: options.valuationCurrency ?? 'USD',
       markStalenessMs: options.markStalenessMs ?? DEFAULT_MARK_STALENESS_MS,
+      pegs: options.pegs ?? [],
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Decimal } from '../domain/decimal.js';
+import { describeRate } from './currency-rates.js';
 import { type ValuationSnapshot, explainedPnl } from './snapshot.js';
 
 /** Prints money exactly, with at least two decimals ("101590.00", "0.000123"). */
@@ -73,6 +74,8 @@ export function snapshotToJson(snapshot: ValuationSnapshot): Record<string, unkn
     cash_by_currency: Object.fromEntries([...snapshot.cashByCurrency].map(([c, v]) => [c, money(v)])),
     closed_positions: closed,
     unvalued_currencies: snapshot.unvaluedCurrencies,
+    holdings: Object.fromEntries(snapshot.holdings.map((h) => [h.currency, { quantity: h.quantity.toString(), value: money(h.value), rate: h.rate.rate.toString(), path: describeRate(h.rate) }])),
+    conversions: Object.fromEntries(snapshot.conversions.map((rate) => [rate.currency, { rate: rate.rate.toString(), path: describeRate(rate), pegged: rate.pegged, stale: rate.stale }])),
     fill_count: snapshot.fillCount,
     reconciliation: {
       net_deposits: money(snapshot.netDeposits),
@@ -132,6 +135,10 @@ export function snapshotToText(snapshot: ValuationSnapshot): string {
     ]);
     lines.push(table([header, ...rows]));
   }
+  if (snapshot.holdings.length > 0) {
+    lines.push('');
+    lines.push(`Held coins (cash valued at market, counted as exposure): ${snapshot.holdings.map((h) => `${h.quantity} ${h.currency} = ${money(h.value)} ${c}`).join(', ')}`);
+  }
   if (snapshot.closedPositions.length > 0) {
     lines.push('');
     lines.push(`Closed: ${snapshot.closedPositions.map((p) => `${p.symbol} realized ${signed(p.realizedPnl)}`).join(', ')}`);
@@ -139,6 +146,8 @@ export function snapshotToText(snapshot: ValuationSnapshot): string {
   const warnings: string[] = [];
   if (snapshot.staleMarks.length > 0) warnings.push(`stale marks: ${snapshot.staleMarks.join(', ')}`);
   if (snapshot.missingPositions.length > 0) warnings.push(`positions without a mark (valued at entry): ${snapshot.missingPositions.join(', ')}`);
+  const pegged = snapshot.conversions.filter((rate) => rate.pegged);
+  if (pegged.length > 0) warnings.push(`valued by a declared peg, not a market: ${pegged.map(describeRate).join('; ')}`);
   if (snapshot.unvaluedCurrencies.length > 0) warnings.push(`currencies without a conversion mark into ${c} (left out of totals): ${snapshot.unvaluedCurrencies.join(', ')}`);
   if (warnings.length > 0) {
     lines.push('');

@@ -1,5 +1,6 @@
 import { Decimal } from '../domain/decimal.js';
 import { splitPairSymbol } from '../domain/instrument.js';
+import { type ConversionMark, type ConversionRate, CurrencyRates, isHeldCoin } from './currency-rates.js';
 import type { Ledger, Mark } from './ledger.js';
 import { averageEntryPrice, positionValue, unrealizedAt } from './position.js';
 
@@ -24,6 +25,18 @@ export interface PositionValuation {
   readonly settlementCurrency: string;
 }
 
+/**
+ * A coin held as cash (a deposit, a venue balance) that a market prices: a position in the coin's price, valued at
+ * its mark and counted in exposure, though no fill of ours opened it (so it has no entry price in the ledger).
+ */
+export interface HoldingValuation {
+  readonly currency: string;
+  readonly quantity: Decimal;
+  /** Valuation currency. */
+  readonly value: Decimal;
+  readonly rate: ConversionRate;
+}
+
 /** A closed (flat) position that realized PnL, kept so per-symbol results stay visible. */
 export interface ClosedPositionValuation {
   readonly symbol: string;
@@ -41,8 +54,9 @@ export interface ValuationSnapshot {
   readonly timestamp: number;
   readonly valuationCurrency: string;
   readonly totalEquity: Decimal;
+  /** Cash and cash-like currencies (the valuation currency, pegged or quote-only currencies), valuation currency. */
   readonly cashBalance: Decimal;
-  /** What the positions add to cash to make equity: spot market value plus derivative unrealized PnL. */
+  /** What the positions add to cash to make equity: held coins and spot positions at market, derivative unrealized PnL. */
   readonly positionsValue: Decimal;
   readonly realizedPnl: Decimal;
   readonly unrealizedPnl: Decimal;
@@ -51,6 +65,8 @@ export interface ValuationSnapshot {
   readonly makerFees: Decimal;
   readonly takerFees: Decimal;
   readonly positions: readonly PositionValuation[];
+  /** Coins held as cash and valued through a market (counted in positions value and gross notional, not cash). */
+  readonly holdings: readonly HoldingValuation[];
   readonly closedPositions: readonly ClosedPositionValuation[];
   /** Gross notional ÷ equity. Null when equity is not positive. */
   readonly leverage: Decimal | null;
@@ -65,15 +81,11 @@ export interface ValuationSnapshot {
   readonly missingPositions: readonly string[];
   /** Currencies held that have no conversion mark into the valuation currency: left out of every total. */
   readonly unvaluedCurrencies: readonly string[];
+  /** How each currency held was valued (through which markets or declared pegs), sorted by currency. */
+  readonly conversions: readonly ConversionRate[];
   readonly cashByCurrency: ReadonlyMap<string, Decimal>;
   readonly netDeposits: Decimal;
   readonly fillCount: number;
-}
-
-interface Rate {
-  readonly rate: Decimal;
-  readonly symbol: string | null;
-  readonly stale: boolean;
 }
 
 /**
@@ -88,27 +100,19 @@ export function valuationSnapshot(ledger: Ledger, at: number): ValuationSnapshot
   const unvalued = new Set<string>();
   const isStale = (mark: Mark): boolean => at - mark.ts > ledger.options.markStalenessMs;
 
-  const rateOf = (currency: string): Rate | undefined => {
-    if (currency === valuation) return { rate: Decimal.ONE, symbol: null, stale: false };
-    for (const [symbol, mark] of ledger.marks) {
-      const spec = ledger.instrument(symbol);
-      const pair = spec.ok ? { base: spec.value.base, quote: spec.value.quote } : splitPairSymbol(symbol);
-      if (pair?.base === currency && pair.quote === valuation) return { rate: mark.price, symbol, stale: isStale(mark) };
-    }
-    return undefined;
-  };
-  const rates = new Map<string, Rate | undefined>();
+  const rates = conversionRates(ledger, at);
+  const used = new Map<string, ConversionRate>();
   /** Converts an amount to the valuation currency, or returns undefined (and records why) when it cannot. */
   const toValuation = (currency: string, amount: Decimal): Decimal | undefined => {
     if (amount.isZero()) return Decimal.ZERO;
-    if (!rates.has(currency)) rates.set(currency, rateOf(currency));
-    const rate = rates.get(currency);
+    const rate = rates.rateOf(currency);
     if (rate === undefined) {
       unvalued.add(currency);
       return undefined;
     }
-    if (rate.stale && rate.symbol !== null) staleMarks.add(rate.symbol);
-    return amount.mul(rate.rate);
+    used.set(currency, rate);
+    if (rate.stale) for (const step of rate.path) if (step.via === 'market') staleMarks.add(step.source);
+    return rate.rate.eq(Decimal.ONE) ? amount : amount.mul(rate.rate);
   };
   const sumIn = (amounts: ReadonlyMap<string, Decimal>): Decimal => {
     let total = Decimal.ZERO;
@@ -182,7 +186,19 @@ export function valuationSnapshot(ledger: Ledger, at: number): ValuationSnapshot
     marginUsed = marginUsed.add(notionalV.mul(spec.initialMarginRate));
   }
 
-  const cashBalance = sumIn(ledger.cash);
+  const holdings: HoldingValuation[] = [];
+  let holdingsValue = Decimal.ZERO;
+  for (const [currency, amount] of [...ledger.cash].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (currency === valuation || amount.isZero()) continue;
+    const rate = rates.rateOf(currency);
+    if (rate === undefined || !isHeldCoin(rate)) continue;
+    const value = toValuation(currency, amount) ?? Decimal.ZERO;
+    holdings.push({ currency, quantity: amount, value, rate });
+    holdingsValue = holdingsValue.add(value);
+    grossNotional = grossNotional.add(value.abs());
+  }
+  const cashBalance = sumIn(ledger.cash).sub(holdingsValue);
+  positionsValue = positionsValue.add(holdingsValue);
   const totalEquity = cashBalance.add(positionsValue);
   const positive = totalEquity.isPositive();
   return {
@@ -198,19 +214,37 @@ export function valuationSnapshot(ledger: Ledger, at: number): ValuationSnapshot
     makerFees: sumIn(ledger.makerFees),
     takerFees: sumIn(ledger.takerFees),
     positions,
+    holdings,
     closedPositions,
     leverage: positive ? (grossNotional.div(totalEquity) ?? null) : null,
     grossNotional,
     marginUsed,
-    marginAvailable: cashBalance.add(derivativeUnrealized).sub(marginUsed),
+    marginAvailable: cashBalance.add(holdingsValue).add(derivativeUnrealized).sub(marginUsed),
     marginUtilization: positive ? (marginUsed.div(totalEquity) ?? null) : null,
     staleMarks: [...staleMarks].sort(),
     missingPositions,
     unvaluedCurrencies: [...unvalued].sort(),
+    conversions: [...used.values()].filter((rate) => rate.path.length > 0).sort((x, y) => (x.currency < y.currency ? -1 : x.currency > y.currency ? 1 : 0)),
     cashByCurrency: new Map([...ledger.cash].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     netDeposits: sumIn(ledger.netDeposits),
     fillCount: ledger.fillCount,
   };
+}
+
+/**
+ * Returns the currency rates of the ledger at `at`: every mark whose instrument names a base and a quote (from its
+ * spec, or from a BASE-QUOTE symbol) converts between them (a derivative's mark after any spot market's), and the
+ * ledger's declared pegs value what no market does.
+ */
+export function conversionRates(ledger: Ledger, at: number): CurrencyRates {
+  const marks: ConversionMark[] = [];
+  for (const [symbol, mark] of ledger.marks) {
+    const spec = ledger.instrument(symbol);
+    const pair = spec.ok ? { base: spec.value.base, quote: spec.value.quote } : splitPairSymbol(symbol);
+    const derivative = spec.ok && spec.value.kind !== 'spot';
+    if (pair !== undefined) marks.push({ symbol, base: pair.base, quote: pair.quote, price: mark.price, ts: mark.ts, derivative });
+  }
+  return new CurrencyRates(ledger.options.valuationCurrency, marks, ledger.options.pegs, at, ledger.options.markStalenessMs);
 }
 
 /** Returns realized + unrealized − fees + funding: what the equity change since deposits must equal. */

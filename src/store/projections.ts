@@ -253,12 +253,18 @@ export async function rebuildProjections(store: EventStore, options: ProjectionO
 
 /** Returns projection settings from the config's `portfolio` section. */
 export function projectionOptionsFrom(
-  portfolio: { readonly valuation_currency: string; readonly mark_staleness_seconds: number; readonly snapshot_interval_seconds: number; readonly snapshot_retention_days: number },
+  portfolio: {
+    readonly valuation_currency: string; readonly mark_staleness_seconds: number; readonly snapshot_interval_seconds: number; readonly snapshot_retention_days: number;
+    readonly pegs?: readonly { readonly currency: string; readonly to: string; readonly rate: string }[];
+  },
   lookup: InstrumentLookup,
 ): ProjectionOptions {
   return {
     lookup,
-    ledger: { valuationCurrency: portfolio.valuation_currency, markStalenessMs: portfolio.mark_staleness_seconds * 1000 },
+    ledger: {
+      valuationCurrency: portfolio.valuation_currency, markStalenessMs: portfolio.mark_staleness_seconds * 1000,
+      pegs: (portfolio.pegs ?? []).map((peg) => ({ currency: peg.currency, to: peg.to, rate: Decimal.of(peg.rate) })),
+    },
     snapshotIntervalMs: portfolio.snapshot_interval_seconds * 1000,
     snapshotRetentionMs: portfolio.snapshot_retention_days * 24 * 3_600_000,
   };

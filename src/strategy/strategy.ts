@@ -8,7 +8,7 @@ import type { ParentProgress } from '../execution/algo.js';
  * time comes from the events, never from Date.now(), and randomness (if any) from a seeded generator.
  */
 
-/** Market data a strategy receives. Prices and sizes are exact; `ts` is epoch ms. */
+/** Market data a strategy receives, each event tagged with its instrument. Prices and sizes are exact; `ts` is epoch ms. */
 export type StrategyMarketEvent =
   | {
     readonly type: 'book';
@@ -22,14 +22,20 @@ export type StrategyMarketEvent =
   | { readonly type: 'trade'; readonly ts: number; readonly symbol: string; readonly price: Decimal; readonly quantity: Decimal; readonly takerSide: OrderSide }
   | { readonly type: 'mark'; readonly ts: number; readonly symbol: string; readonly price: Decimal };
 
-/** What a strategy may read of the account. Read-only: it cannot change anything through it. */
+/** What a strategy may read of the whole account, every instrument. Read-only: it cannot change anything through it. */
 export interface PortfolioView {
-  /** Signed position (+ long, − short), base units or contracts; zero when flat. */
+  /** Signed position (+ long, − short) the account's fills built, base units or contracts; zero when flat. */
   position(symbol: string): Decimal;
-  /** Free cash in a currency. */
+  /** Cash in a currency (a coin held outside any fill counts here too). */
   cash(currency: string): Decimal;
   /** The parent orders still working, for a symbol or all. */
   openParents(symbol?: string): readonly ParentProgress[];
+  /** The instrument's mark (its mid) as the node last valued it, or undefined before its first book. */
+  mark(symbol: string): Decimal | undefined;
+  /** The account's net liquidation value in the valuation currency. */
+  equity(): Decimal;
+  /** The instruments the node trades. */
+  symbols(): readonly string[];
 }
 
 /** How the engine should execute an intent; the engine's default (`execution.default_order_type`) when omitted. */
@@ -75,7 +81,7 @@ export type Intent =
 export interface Strategy {
   /** A stable name: it prefixes the strategy's parent order ids and shows in logs and reports. */
   readonly name: string;
-  /** The symbols whose market data it receives. */
+  /** The instruments whose market data it receives and which it may trade (one or several). */
   readonly symbols: readonly string[];
   /** Receives one market event and returns what it wants now (often nothing). */
   onMarket(event: StrategyMarketEvent, portfolio: PortfolioView): readonly Intent[];
