@@ -2,18 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultConfig } from '../src/config/schema.js';
-import { feed, buildSimEngine } from '../src/app/paper.js';
-import { REPLAY_START_TS, bundledCapturePath, replayBtcUsdt, shifted } from '../src/app/sources.js';
-import { loadCapture } from '../src/market/capture-input.js';
-import { exampleStrategies } from '../src/app/starter-strategies.js';
+import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../src/app/market-sources.js';
+import { resolveInstruments, simulatorInstruments } from '../src/app/sim-instruments.js';
+import { buildSimNode, configuredBalances, feed } from '../src/app/sim-node.js';
+import type { InstrumentSpec } from '../src/domain/instrument.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
-import { DEFAULT_EMULATOR_BALANCES } from '../src/venues/server/emulator.js';
+import { buildConfiguredStrategies } from '../src/strategy/catalog.js';
 import type { SimMarketInput } from '../src/venues/sim/market-input.js';
 import type { Benchmark, Measurement, SelfMeasurement } from './harness.js';
 
-/** Times the bundled capture is played back to back (times shifted), so one run is long enough to time. */
-const LOOPS = 12;
+/** Hours of the default portfolio's synthetic market one run replays. */
+const HOURS = 0.5;
 /** Timed runs of each variant; the median is reported (a shared 2-core machine is noisy run to run). */
 const RUNS = 3;
 const STORE_OFF_TARGET = 250_000;
@@ -23,31 +23,34 @@ function nowUs(): number {
   return Number(process.hrtime.bigint()) / 1000;
 }
 
-async function inputs(): Promise<SimMarketInput[]> {
-  const spec = replayBtcUsdt();
-  const loaded = await loadCapture({ file: bundledCapturePath(), spec });
-  if (!loaded.ok) throw new Error(loaded.error.message);
-  const once = loaded.value.inputs;
-  const span = once[once.length - 1]!.ts - once[0]!.ts + 1_000;
-  const out: SimMarketInput[] = [];
-  for (let loop = 0; loop < LOOPS; loop++) out.push(...shifted(once, loop * span));
-  return out;
+function specs(): InstrumentSpec[] {
+  const resolved = resolveInstruments(defaultConfig().instruments, simulatorInstruments());
+  if (!resolved.ok) throw new Error(resolved.error.message);
+  return resolved.value;
 }
 
-/** Runs the whole engine over `events` and returns the time and what it booked. */
+function inputs(): SimMarketInput[] {
+  return [...syntheticPortfolioInputs(specs(), 1, HOURS)];
+}
+
+/** Runs the whole node over `events` (the default config's instruments and strategies) and returns the time and what it booked. */
 async function run(events: readonly SimMarketInput[], store: EventStore | null): Promise<{ totalUs: number; orders: number; fills: number }> {
-  const built = await buildSimEngine({
-    config: defaultConfig(), mode: { trading: 'PAPER', readOnly: false }, spec: replayBtcUsdt(), strategies: exampleStrategies(), store,
-    balances: DEFAULT_EMULATOR_BALANCES, startTs: REPLAY_START_TS, idPrefix: 'b',
+  const config = defaultConfig();
+  const instruments = specs();
+  const strategies = buildConfiguredStrategies(config.instruments, new Map(instruments.map((s) => [s.symbol, s])));
+  if (!strategies.ok) throw new Error(strategies.error.message);
+  const built = await buildSimNode({
+    config, mode: { trading: 'PAPER', readOnly: false }, specs: instruments, strategies: strategies.value, store,
+    balances: configuredBalances(config), startTs: SYNTHETIC_START_TS, idPrefix: 'b',
   });
   if (!built.ok) throw new Error(built.error.message);
-  const { engine } = built.value;
-  await engine.idle();
+  const { assembled } = built.value;
   const start = nowUs();
-  await feed(engine, events);
+  await feed(assembled, events);
   const totalUs = nowUs() - start;
-  await engine.stop();
-  return { totalUs, orders: engine.projections.orders.size, fills: engine.projections.fills.size };
+  await assembled.node.stop();
+  assembled.close();
+  return { totalUs, orders: assembled.node.projections.orders.size, fills: assembled.node.projections.fills.size };
 }
 
 function measurement(events: number, totalUs: number, runs: number): Measurement {
@@ -74,7 +77,7 @@ export const replayBenchmark: Benchmark = {
   name: 'replay',
   baseline: 'the same engine and events with the SQLite event log on (WAL, synchronous=NORMAL, each order event awaited before acting); median of 3 runs each, alternating',
   async measure(): Promise<SelfMeasurement> {
-    const events = await inputs();
+    const events = inputs();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'keel-bench-replay-'));
     let files = 0;
     /** Runs the store-on variant on a fresh SQLite file; returns the run and the events the log holds. */

@@ -56,12 +56,12 @@ describe('keel run as a process in a fresh directory', { timeout: 120_000 }, () 
       assert.ok(firstOrders > 0);
 
       const second = keel(dir, ['run', '--speed', '200']);
-      await waitForLog(logFile, 'engine started', 2);
+      await waitForLog(logFile, 'node started', 2);
       second.child.kill('SIGINT');
       const two = await second.done;
       assert.equal(two.code, 0, two.stderr);
       assert.match(two.stdout, /keel run stopped \(resumed from store /);
-      const started = logLines(logFile).filter((line) => line.msg === 'engine started');
+      const started = logLines(logFile).filter((line) => line.msg === 'node started');
       assert.equal(started.length, 2);
       assert.ok((started[1]!.resumedEvents as number) > 0, 'the second run rebuilt from the first run\'s events');
       assert.ok(Number(/^orders +(\d+)$/m.exec(two.stdout)![1]) >= firstOrders);

@@ -57,6 +57,15 @@ const eventArb: fc.Arbitrary<KeelEvent> = fc.oneof(
     type: fc.constant('ReconciliationDiscrepancy' as const), ts: tsArb, kind: idArb, subject: idArb, expected: nullable(fc.string()),
     found: nullable(fc.string()), action: fc.string(), resolved: fc.boolean(),
   }),
+  fc.record({
+    type: fc.constant('FeeTierChanged' as const), ts: tsArb, symbol: nullable(idArb), source: fc.constantFrom('venue' as const, 'schedule' as const),
+    oldTier: fc.string(), newTier: fc.string(), makerRate: decimalArb, takerRate: decimalArb, volume30d: decimalArb,
+  }),
+  fc.record({
+    type: fc.constant('FeeDiscrepancy' as const), ts: tsArb, symbol: idArb, clientOrderId: nullable(idArb), tradeId: nullable(idArb),
+    liquidity: fc.constantFrom('maker' as const, 'taker' as const), tier: fc.string(), source: fc.constantFrom('venue' as const, 'schedule' as const),
+    currency: idArb, expected: decimalArb, actual: decimalArb, tolerance: decimalArb,
+  }),
 );
 
 /** Returns the event with ordinary prototypes (fast-check's records have none), for a strict deep comparison. */
@@ -112,4 +121,27 @@ test('codec: reconciliation events go to their streams and a mistyped field is n
   assert.ok(!bad.ok);
   assert.equal(bad.error.field, 'resolved');
   assert.equal(bad.error.value, '"yes"');
+});
+
+test('codec: fee facts go to the fees stream, and a mistyped field is a typed error naming it', () => {
+  const changed: KeelEvent = {
+    type: 'FeeTierChanged', ts: 7, symbol: null, source: 'schedule', oldTier: 'Intro 1', newTier: 'Intro 2',
+    makerRate: Decimal.of('0.0035'), takerRate: Decimal.of('0.0075'), volume30d: Decimal.of('1000.5'),
+  };
+  assert.equal(streamOf(changed), 'fees');
+  assert.equal(
+    encodeEvent(changed),
+    '{"makerRate":"0.0035","newTier":"Intro 2","oldTier":"Intro 1","source":"schedule","symbol":null,"takerRate":"0.0075","ts":7,"type":"FeeTierChanged","volume30d":"1000.5"}',
+  );
+  const found: KeelEvent = {
+    type: 'FeeDiscrepancy', ts: 8, symbol: 'BTCUSDT', clientOrderId: 'c-1', tradeId: 't-1', liquidity: 'taker', tier: 'Intro 1', source: 'schedule',
+    currency: 'USDT', expected: Decimal.of('0.74'), actual: Decimal.of('0.06'), tolerance: Decimal.of('0.01'),
+  };
+  assert.equal(streamOf(found), 'fees');
+  const badSource = decodeEvent(encodeEvent(changed).replace('"source":"schedule"', '"source":"guess"'));
+  assert.deepEqual(badSource, {
+    ok: false, error: { code: 'BAD_EVENT', field: 'source', value: '"guess"', message: 'field source must be one of venue, schedule, got "guess"' },
+  });
+  const badAmount = decodeEvent(encodeEvent(found).replace('"actual":"0.06"', '"actual":0.06'));
+  assert.deepEqual(badAmount.ok ? null : [badAmount.error.field, badAmount.error.value], ['actual', '0.06']);
 });

@@ -6,8 +6,8 @@ import type { FillEvent } from '../src/domain/events.js';
 import type { OrderRequest } from '../src/domain/order.js';
 import { configSchema } from '../src/config/schema.js';
 import { OrderBook } from '../src/market/order-book.js';
-import { THIRTY_DAYS_MS } from '../src/fees/schedule.js';
-import { FeeState, checkFees, expectedOrderFee, liquidityOf, reconcileFee } from '../src/gate/fees.js';
+import { RollingVolume, THIRTY_DAYS_MS } from '../src/fees/schedule.js';
+import { FeeState, checkFees, expectedOrderFee, feeGateEvent, liquidityOf } from '../src/gate/fees.js';
 import type { Deny } from '../src/gate/verdict.js';
 
 const NOW = Date.parse('2024-01-01T12:00:00Z');
@@ -68,31 +68,40 @@ test('spec 1 §2 examples: $10,000 at Tier 2 costs $40 maker, $60 taker, $48 tak
   const spec = btc();
   const b = book();
   const maker = expectedOrderFee(state, spec, order({ postOnly: true }), b, Decimal.of('50000'));
-  assert.deepEqual([maker.tier, maker.liquidity, maker.notional.toString(), maker.rate.toString(), maker.fee.toFixedMin(2)], ['Tier 2', 'maker', '10000', '0.004', '40.00']);
+  assert.deepEqual([maker.tier, maker.source, maker.liquidity, maker.notional.toString(), maker.rate.toString(), maker.fee.toFixedMin(2)], ['Tier 2', 'schedule', 'maker', '10000', '0.004', '40.00']);
   const taker = expectedOrderFee(state, spec, order({ type: 'MARKET', timeInForce: 'IOC', price: null }), b, Decimal.of('50000'));
   assert.equal(taker.fee.toFixedMin(2), '60.00');
   const reduce = expectedOrderFee(state, spec, order({ type: 'MARKET', timeInForce: 'IOC', price: null, reduceOnly: true }), b, Decimal.of('50000'));
   assert.deepEqual([reduce.rate.toString(), reduce.fee.toFixedMin(2)], ['0.0048', '48.00']);
 });
 
-test('a fill charged more than the expected fee beyond the tolerance raises FEE_DISCREPANCY', () => {
+test('a fill charged more than the expected fee beyond the tolerance is a FeeDiscrepancy fact; within it, none', () => {
   const state = new FeeState(feesConfig, Decimal.of('25000'));
-  assert.deepEqual(state.recordFill(btc(), fill({ fee: Decimal.of('60.01') }), false), []);
-  const events = state.recordFill(btc(), fill({ fee: Decimal.of('60.02'), tradeId: 't-2' }), false);
-  assert.equal(events.length, 1);
-  assert.deepEqual(events[0], {
+  assert.deepEqual(state.recordFill(btc(), fill({ fee: Decimal.of('60.01') }), false, 'c-1'), []);
+  assert.deepEqual(state.recordFill(btc(), fill({ fee: Decimal.of('59.99') }), false, 'c-1'), []);
+  const events = state.recordFill(btc(), fill({ fee: Decimal.of('60.02'), tradeId: 't-2' }), false, 'c-1');
+  assert.deepEqual(events, [{
+    type: 'FeeDiscrepancy', ts: NOW, symbol: 'BTC-USD', clientOrderId: 'c-1', tradeId: 't-2', liquidity: 'taker', tier: 'Tier 2', source: 'schedule',
+    currency: 'USD', expected: Decimal.of('60'), actual: Decimal.of('60.02'), tolerance: Decimal.of('0.01'),
+  }]);
+  assert.deepEqual(feeGateEvent(events[0]!), {
     type: 'FEE_DISCREPANCY',
     ts: NOW,
     symbol: 'BTC-USD',
-    context: { tier: 'Tier 2', liquidity: 'taker', trade_id: 't-2', currency: 'USD', expected: '60', actual: '60.02', difference: '0.02', tolerance: '0.01' },
+    context: {
+      tier: 'Tier 2', source: 'schedule', liquidity: 'taker', client_order_id: 'c-1', trade_id: 't-2', currency: 'USD', expected: '60', actual: '60.02',
+      difference: '0.02', tolerance: '0.01',
+    },
   });
   const discounted = state.recordFill(btc(), fill({ fee: Decimal.of('60'), tradeId: 't-3' }), true);
-  assert.deepEqual(discounted.map((event) => [event.context['expected'], event.context['difference']]), [['48', '12']]);
-  assert.equal(reconcileFee(NOW, 'X', Decimal.of('1'), Decimal.of('0.99'), Decimal.of('0.01')), undefined);
+  assert.deepEqual(discounted.map((event) => event.type === 'FeeDiscrepancy' && [event.expected.toString(), event.actual.sub(event.expected).toString(), event.clientOrderId]), [['48', '12', null]]);
+  // A fee in another currency than the settlement currency is not reconciled.
+  assert.deepEqual(state.recordFill(btc(), fill({ fee: Decimal.of('1'), feeCurrency: 'BNB', tradeId: 't-4' }), false), []);
 });
 
 test('spec scenario: a tier change from Tier 1 to Tier 2 changes the expected fee and the profitability answer', () => {
-  const state = new FeeState(feesConfig);
+  const volume = new RollingVolume(THIRTY_DAYS_MS);
+  const state = new FeeState(feesConfig, volume);
   const spec = btc();
   const taker = order({ type: 'MARKET', timeInForce: 'IOC', price: null });
   const ctx = { spec, book: book(), feeState: state, expectedEdgeBps: 150 };
@@ -100,34 +109,33 @@ test('spec scenario: a tier change from Tier 1 to Tier 2 changes the expected fe
   assert.equal(state.tier.name, 'Tier 1');
   assert.equal(expectedOrderFee(state, spec, taker, ctx.book, Decimal.of('50000')).fee.toString(), '100');
   // Tier 1 taker round trip: 100 bps in + 80 bps out (reduce-only, 20% off) = 180 bps, + 10 bps target = 190 bps.
-  assert.deepEqual(state.thresholds, { tier: 'Tier 1', makerRoundTripBps: 108, takerRoundTripBps: 180, makerMinEdgeBps: 118, takerMinEdgeBps: 190 });
+  assert.deepEqual(state.thresholds, { tier: 'Tier 1', source: 'schedule', makerRoundTripBps: 108, takerRoundTripBps: 180, makerMinEdgeBps: 118, takerMinEdgeBps: 190 });
   const before = checkFees(ctx, taker);
   assert.equal(before.kind, 'deny');
   const reason = (before).reason;
   assert.deepEqual([reason.code, reason.limit, reason.value, reason.unit], ['UNPROFITABLE_AFTER_FEES', '190', '150', 'bps']);
-  assert.equal(reason.message, 'BTC-USD: expected edge 150 bps does not clear taker round-trip fees of 180 bps at Tier 1 plus the 10 bps profit target (190 bps)');
+  assert.equal(reason.message, 'BTC-USD: expected edge 150 bps does not clear taker round-trip fees of 180 bps at Tier 1 (schedule) plus the 10 bps profit target (190 bps)');
 
-  // $9,000 then $1,000 of fills take the 30-day volume across the $10,000 threshold.
+  // $9,000 then $1,000 of fills (booked in the volume first, as the log's projections do) cross the $10,000 threshold.
+  volume.add(NOW, Decimal.of('9000'));
   assert.deepEqual(state.recordFill(spec, fill({ quantity: Decimal.of('0.18'), fee: Decimal.of('90') }), false), []);
+  volume.add(NOW + 1000, Decimal.of('1000'));
   const events = state.recordFill(spec, fill({ ts: NOW + 1000, quantity: Decimal.of('0.02'), fee: Decimal.of('10'), tradeId: 't-2' }), false);
   assert.deepEqual(events, [{
-    type: 'FEE_TIER_CHANGED',
-    ts: NOW + 1000,
-    symbol: 'BTC-USD',
-    context: {
-      old_tier: 'Tier 1', new_tier: 'Tier 2', volume_30d_usd: '10000',
-      old_maker_rate: '0.006', old_taker_rate: '0.01', new_maker_rate: '0.004', new_taker_rate: '0.006',
-      old_maker_min_edge_bps: 118, old_taker_min_edge_bps: 190,
-      maker_round_trip_bps: 72, taker_round_trip_bps: 108, maker_min_edge_bps: 82, taker_min_edge_bps: 118,
-    },
+    type: 'FeeTierChanged', ts: NOW + 1000, symbol: null, source: 'schedule', oldTier: 'Tier 1', newTier: 'Tier 2',
+    makerRate: Decimal.of('0.004'), takerRate: Decimal.of('0.006'), volume30d: Decimal.of('10000'),
   }]);
+  assert.deepEqual(feeGateEvent(events[0]!).context, {
+    old_tier: 'Tier 1', new_tier: 'Tier 2', source: 'schedule', maker_rate: '0.004', taker_rate: '0.006', volume_30d_usd: '10000',
+  });
+  assert.deepEqual([state.thresholds.makerMinEdgeBps, state.thresholds.takerRoundTripBps, state.thresholds.takerMinEdgeBps], [82, 108, 118]);
   assert.equal(state.tier.name, 'Tier 2');
   assert.equal(expectedOrderFee(state, spec, taker, ctx.book, Decimal.of('50000')).fee.toString(), '60');
   assert.equal(checkFees(ctx, taker).kind, 'accept');
 
   // Thirty days later the volume has left the window: back to Tier 1, and the entry is refused again.
   const back = state.refresh(NOW + 1000 + THIRTY_DAYS_MS);
-  assert.deepEqual([back?.type, back?.context['old_tier'], back?.context['new_tier']], ['FEE_TIER_CHANGED', 'Tier 2', 'Tier 1']);
+  assert.deepEqual([back?.type, back?.oldTier, back?.newTier, back?.volume30d.toString()], ['FeeTierChanged', 'Tier 2', 'Tier 1', '0']);
   assert.equal(checkFees(ctx, taker).kind, 'deny');
 });
 

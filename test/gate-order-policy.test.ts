@@ -205,22 +205,22 @@ test('GTD is gated: a test allowance in flight, counted successes, ungated after
   const first = checkOrderPolicy(ctx, gtd);
   assert.equal(first.kind, 'accept');
   assert.deepEqual(first.events?.map((event) => [event.type, event.context['successes'], event.context['required']]), [['GTD_TEST_ORDER', 0, 10]]);
-  state.recordGtdSent('BTC-USD');
+  state.recordGtdSent('BTC-USD', 'g0');
   const second = denied(checkOrderPolicy(ctx, gtd));
   assert.deepEqual([second.code, second.limit, second.value, second.unit], ['GTD_GATED', '1', '1', 'orders in flight']);
   for (let i = 0; i < 9; i++) {
-    state.recordGtdResult('BTC-USD', true);
+    state.gtd.end(`g${i}`, 'success');
     assert.equal(checkOrderPolicy(ctx, gtd).kind, 'accept');
-    state.recordGtdSent('BTC-USD');
+    state.recordGtdSent('BTC-USD', `g${i + 1}`);
   }
-  state.recordGtdResult('BTC-USD', false);
+  state.gtd.end('g9', 'failure');
   assert.equal(state.gtdSuccesses('BTC-USD'), 9);
-  state.recordGtdSent('BTC-USD');
+  state.recordGtdSent('BTC-USD', 'g10');
   assert.equal(denied(checkOrderPolicy(ctx, gtd)).code, 'GTD_GATED');
-  state.recordGtdResult('BTC-USD', true);
+  state.gtd.end('g10', 'success');
   assert.equal(state.gtdUngated(ctx.orderPolicy!), true);
-  state.recordGtdSent('BTC-USD');
-  state.recordGtdSent('BTC-USD');
+  state.recordGtdSent('BTC-USD', 'g11');
+  state.recordGtdSent('BTC-USD', 'g12');
   const ungated = checkOrderPolicy(ctx, gtd);
   assert.equal(ungated.kind, 'accept');
   assert.equal(ungated.events, undefined);

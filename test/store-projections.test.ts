@@ -136,3 +136,33 @@ test('projections: a snapshot every 5 minutes, kept 7 days, and one equity point
   assert.equal(tenMinutes.ts, start + 10 * 60_000);
   assert.equal(tenMinutes.equity.toString(), '100009');
 });
+
+/** An `OrderFilled` of order `id`: a buy of `quantity` BTC-USD at 50,000 under trade id `tradeId`. */
+function filled(id: string, ts: number, quantity: string, tradeId: string): KeelEvent {
+  return {
+    type: 'OrderFilled', ts, clientOrderId: id,
+    fill: { type: 'fill', ts, symbol: 'BTC-USD', side: 'buy', quantity: Decimal.of(quantity), price: Decimal.of('50000'), fee: Decimal.ZERO, feeCurrency: null, liquidity: 'taker', tradeId },
+  };
+}
+
+test('an overfill or a fill of a closed order is an anomaly and never reaches the ledger; the position stays what the order allows', () => {
+  const projections = new Projections(options);
+  const events: KeelEvent[] = [
+    { type: 'deposit', ts: T0 - 1, currency: 'USD', amount: Decimal.of('1000000') },
+    ...orderLife('over', T0).slice(0, 3), // submitted 0.3, accepted, filled 0.1
+    filled('over', T0 + 10, '0.5', 'over-t3'), // 0.1 + 0.5 > 0.3: an overfill
+  ];
+  events.forEach((event, i) => projections.apply({ seq: i + 1, stream: 's', event }));
+  const view = projections.orders.get('over')!;
+  assert.equal(view.state.status, 'PARTIALLY_FILLED');
+  assert.equal(view.state.filledQuantity.toString(), '0.1');
+  assert.equal(projections.ledger.positions.get('BTC-USD')?.quantity.toString(), '0.1');
+  assert.equal(projections.fills.size, 1);
+  assert.deepEqual(projections.anomalies.map((a) => a.code), ['OVERFILL']);
+  // Filled to its quantity, the order is closed: a later fill is refused by the transition table and not booked.
+  projections.apply({ seq: 10, stream: 's', event: filled('over', T0 + 11, '0.2', 'over-t4') });
+  projections.apply({ seq: 11, stream: 's', event: filled('over', T0 + 12, '0.2', 'over-t5') });
+  assert.equal(projections.orders.get('over')!.state.status, 'FILLED');
+  assert.equal(projections.ledger.positions.get('BTC-USD')?.quantity.toString(), '0.3');
+  assert.deepEqual(projections.anomalies.map((a) => a.code), ['OVERFILL', 'ILLEGAL_TRANSITION']);
+});

@@ -36,7 +36,7 @@ test('the market maker on the simulator: post-only on both sides, maker fills on
   const max = D('1');
   const mm = new MarketMaker({ spec: LINEAR, quoteSize: D('0.3'), halfSpreadBps: 3, maxInventory: max, skewBps: 6, requoteBps: 1 });
   const position = (): Decimal => venue.ledger.positions.get(LINEAR.symbol)?.quantity ?? Decimal.ZERO;
-  const portfolio: PortfolioView = { position: () => position(), cash: () => D('1000000'), openParents: () => [] };
+  const portfolio: PortfolioView = { position: () => position(), cash: () => D('1000000'), openParents: () => [], mark: () => undefined, equity: () => D('1000000'), symbols: () => [LINEAR.symbol] };
   const open = new Map<string, string>();
   const sent: Intent[] = [];
   let seq = 0;

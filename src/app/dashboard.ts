@@ -80,13 +80,13 @@ export function renderDashboard(assembled: AssembledNode, context: DashboardCont
   const snapshot = node.snapshot();
   const ccy = snapshot.valuationCurrency;
   const config = node.config;
-  const tier = node.gate.feeState.tier;
   const window = node.gate.margin.marginWindowAt(now);
   const margin = node.gate.marginAccount.snapshot;
   const parents = node.execution.parents();
   const counts = activity.counts;
   const positions = snapshot.positions.map((p) => `    ${p.symbol.padEnd(16)} ${p.side.padEnd(5)} ${p.quantity} @ ${p.avgEntryPrice ?? 'n/a'} mark ${p.markPrice ?? 'n/a'}${p.isStale ? ' STALE' : ''} | value ${p.notionalValue} ${p.settlementCurrency} | unrealized ${signed(p.unrealizedPnl)} | funding paid ${p.fundingPaid}`);
   const holdings = snapshot.holdings.map((h) => `    ${h.currency.padEnd(16)} held  ${h.quantity} (opening balance, no entry price) | value ${h.value} ${ccy}`);
+  const held = new Set(snapshot.holdings.map((h) => h.currency));
   const pegs = snapshot.conversions.filter((rate) => rate.pegged).map(describeRate);
   const lines = [
     `PRODUCTION TRADING DASHBOARD (${context.environment.toUpperCase()}) — mode ${node.label}`,
@@ -97,7 +97,7 @@ export function renderDashboard(assembled: AssembledNode, context: DashboardCont
     '',
     'PORTFOLIO',
     `  Equity: ${snapshot.totalEquity} ${ccy} | Positions Value: ${snapshot.positionsValue} ${ccy}`,
-    `  Cash: ${[...snapshot.cashByCurrency.entries()].map(([c, a]) => `${a} ${c}`).join(' | ') || 'none'}`,
+    `  Cash: ${[...snapshot.cashByCurrency.entries()].filter(([c]) => !held.has(c)).map(([c, a]) => `${a} ${c}`).join(' | ') || 'none'}`,
     `  Realized PnL: ${signed(snapshot.realizedPnl)} ${ccy} | Unrealized PnL: ${signed(snapshot.unrealizedPnl)} ${ccy} | Funding: ${signed(snapshot.fundingPnl)} ${ccy}`,
     `  Positions: ${snapshot.positions.length + snapshot.holdings.length}`,
     ...positions,
@@ -111,7 +111,11 @@ export function renderDashboard(assembled: AssembledNode, context: DashboardCont
     '',
     'FEES',
     `  Total Paid: ${snapshot.feesPaid} ${ccy} | Maker: ${snapshot.makerFees} | Taker: ${snapshot.takerFees}`,
-    `  Trade Count: ${snapshot.fillCount} | Current Tier: ${tier.name} (${(Number(tier.makerRate.toString()) * 100).toFixed(3)}%/${(Number(tier.takerRate.toString()) * 100).toFixed(3)}%)`,
+    `  Trade Count: ${snapshot.fillCount} | 30-day volume: ${node.gate.feeState.volumeAt(now).toFixedMin(2)} | Rates (maker/taker):`,
+    ...[...node.specs.keys()].map((symbol) => {
+      const rates = node.gate.feeState.ratesFor(symbol);
+      return `    ${symbol.padEnd(16)} ${rates.tier} ${(Number(rates.makerRate.toString()) * 100).toFixed(3)}%/${(Number(rates.takerRate.toString()) * 100).toFixed(3)}% from ${rates.source}`;
+    }),
     '',
     'LIQUIDITY',
     ...node.market.markets.map((market) => liquidityLine(market, config.liquidity.max_spread_bps, config.liquidity.post_only_spread_bps, market.silenceMs(now))),

@@ -4,7 +4,7 @@ import type { InstrumentSpec } from '../domain/instrument.js';
 import type { OrderRequest } from '../domain/order.js';
 import { type Result, err, ok } from '../domain/result.js';
 import type {
-  ExecutionReport, MarketDataEvent, Unsubscribe, Venue, VenueBalance, VenueCapabilities, VenueError, VenueFunding, VenueOrder,
+  ExecutionReport, MarketDataEvent, Unsubscribe, Venue, VenueBalance, VenueCapabilities, VenueError, VenueFunding, VenueOrder, VenueTradingFee,
   VenuePosition,
 } from '../venues/port.js';
 
@@ -69,7 +69,13 @@ export class ReadOnlyVenue implements Venue {
   /** Orders refused so far. */
   refused = 0;
 
-  constructor(private readonly inner: Venue) {}
+  /** The inner venue's fee rates (a read, so it passes), when the inner venue reports them. */
+  readonly tradingFee?: (symbol: string) => Promise<Result<VenueTradingFee, VenueError>>;
+
+  constructor(private readonly inner: Venue) {
+    const tradingFee = inner.tradingFee?.bind(inner);
+    if (tradingFee !== undefined) this.tradingFee = tradingFee;
+  }
 
   submit(request: OrderRequest): Promise<Result<VenueOrder, VenueError>> {
     this.refused += 1;

@@ -103,6 +103,8 @@ export async function emulatorExchange(url: string, apiKey: string, secret: stri
   api.public = `${rest}/api/v3`;
   api.private = `${rest}/api/v3`;
   api.v1 = `${rest}/api/v1`;
+  // Binance serves the account's trading fees under /sapi (fetchTradingFee): ask the emulator, never api.binance.com.
+  api.sapi = `${rest}/sapi/v1`;
   (api.ws as Record<string, unknown>).spot = `${rest.replace(/^http/, 'ws')}/ws`;
   await exchange.loadHttpProxyAgent();
   return exchange;

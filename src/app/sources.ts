@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
-import { Decimal } from '../domain/decimal.js';
-import { defineInstrument, priceToTicks, sizeToLots } from '../domain/instrument.js';
+import { priceToTicks, sizeToLots } from '../domain/instrument.js';
 import type { MarketDataEvent } from '../venues/port.js';
 import type { SimLevel, SimMarketInput } from '../venues/sim/market-input.js';
 
@@ -59,17 +59,4 @@ export function inputFromVenue(spec: InstrumentSpec, event: MarketDataEvent): Si
     case 'disconnected':
       return null;
   }
-}
-
-/**
- * BTCUSDT spot as the bundled capture quotes it: 0.01 USDT ticks and sizes to 1e-8 BTC (the capture's depth carries
- * eight decimals), orders from 0.00001 BTC and 5 USDT. The synthetic market fits it too.
- */
-export function replayBtcUsdt(): InstrumentSpec {
-  const spec = defineInstrument({
-    symbol: 'BTCUSDT', kind: 'spot', base: 'BTC', quote: 'USDT', tickSize: Decimal.of('0.01'), sizeIncrement: Decimal.of('0.00000001'),
-    minSize: Decimal.of('0.00001'), maxSize: Decimal.of('9000'), minNotional: Decimal.of('5'),
-  });
-  if (!spec.ok) throw new Error(`replay instrument: ${spec.error.message}`);
-  return spec.value;
 }

@@ -44,6 +44,8 @@ export type NodeEvent =
   | { readonly type: 'order.fill'; readonly ts: number; readonly clientOrderId: string; readonly fill: FillEvent; readonly reduceOnly: boolean }
   /** A round trip to the venue: how long it took on the node's clock and how it ended (`rejected`: the venue refused). */
   | { readonly type: 'venue.call'; readonly ts: number; readonly operation: 'submit' | 'cancel'; readonly latencyMs: number; readonly outcome: 'ok' | 'rejected' | 'error' }
+  /** Where an instrument's fee rates come from (`venue` reported, or the config `schedule`), and why when not the venue. */
+  | { readonly type: 'fees.rates'; readonly ts: number; readonly symbol: string; readonly source: string; readonly tier: string; readonly makerRate: string; readonly takerRate: string; readonly reason: string | null }
   /** A funding payment booked on a perpetual (received positive, paid negative, settlement currency). */
   | { readonly type: 'account.funding'; readonly ts: number; readonly symbol: string; readonly amount: Decimal }
   | { readonly type: 'parent.started'; readonly ts: number; readonly strategy: string; readonly progress: ParentProgress }

@@ -103,6 +103,7 @@ export function formatSummary(summary: NodeSummary): string {
     `margin        window ${summary.margin.window}, max utilization ${summary.margin.max_utilization}${summary.margin.transitions.length === 0 ? '' : `, ${summary.margin.transitions.join('; ')}`}`,
     `gate          ${summary.gate.checked} checked${denied === '' ? '' : `, denied: ${denied}`}`,
     `parents       ${ended === '' ? 'none ended' : `ended: ${ended}`}, ${summary.parents.working} working`,
+    `fee rates     ${Object.entries(summary.fee_rates).map(([symbol, r]) => `${symbol} ${r.tier} ${r.maker}/${r.taker} (${r.source})`).join(', ')}; ${summary.fee_discrepancies} discrepancies`,
     `anomalies     ${summary.anomalies}`,
   ].join('\n');
 }

@@ -8,7 +8,7 @@ import { recover } from '../execution/recovery.js';
 import { SeededRandom } from '../market/synthetic.js';
 import { openEventStore } from '../store/open-store.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
-import { type Projections, projectionOptionsFrom, rebuildProjections } from '../store/projections.js';
+import { type Projections, feeDiscrepancyJson, feeTierJson, projectionOptionsFrom, rebuildProjections } from '../store/projections.js';
 import { createCcxtVenue } from '../venues/ccxt/ccxt-venue.js';
 import { emulatorVenue } from '../venues/ccxt/emulator-venue.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
@@ -107,6 +107,10 @@ function describe(stored: StoredEvent): string {
       return `${event.symbol} ${event.price}`;
     case 'ReconciliationDiscrepancy':
       return `${event.kind} ${event.subject}: ${event.action}${event.resolved ? '' : ' (unresolved)'}`;
+    case 'FeeTierChanged':
+      return `${event.symbol ?? 'account'} ${event.oldTier} -> ${event.newTier} (${event.source}) maker ${event.makerRate} taker ${event.takerRate}, 30-day volume ${event.volume30d}`;
+    case 'FeeDiscrepancy':
+      return `${event.symbol} trade ${event.tradeId ?? '-'} ${event.liquidity}: charged ${event.actual} ${event.currency}, expected ${event.expected} at ${event.tier} (${event.source})`;
   }
 }
 
@@ -185,8 +189,12 @@ export async function runPositions(flags: StoreFlags, io: CliIo): Promise<number
       symbol: position.spec.symbol, kind: position.spec.kind, quantity: position.quantity.toString(), realized: position.realized.toString(),
       fees: position.fees.toString(), fills: position.fills,
     }));
+    const fees = {
+      tiers: [...projections.feeTiers.values()].sort((a, b) => a.seq - b.seq).map(feeTierJson),
+      discrepancies: projections.feeDiscrepancies.map(feeDiscrepancyJson),
+    };
     if (flags.json === true) {
-      io.out(`${JSON.stringify({ cash, positions }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ cash, positions, fees }, null, 2)}\n`);
       return ExitCode.ok;
     }
     io.out(table(['CURRENCY', 'CASH'], cash.map((row) => [row.currency, row.amount])));
@@ -194,6 +202,18 @@ export async function runPositions(flags: StoreFlags, io: CliIo): Promise<number
     io.out(table(['SYMBOL', 'KIND', 'QUANTITY', 'REALIZED', 'FEES', 'FILLS'], positions.map((row) => [
       row.symbol, row.kind, row.quantity, row.realized, row.fees, String(row.fills),
     ])));
+    if (projections.feeTiers.size > 0) {
+      io.out('\n');
+      io.out(table(['FEE RATES FOR', 'TIER', 'SOURCE', 'MAKER', 'TAKER', 'SINCE'], [...projections.feeTiers.values()].sort((a, b) => a.seq - b.seq).map((t) => [
+        t.symbol ?? 'account', t.newTier, t.source, t.makerRate.toString(), t.takerRate.toString(), new Date(t.ts).toISOString(),
+      ])));
+    }
+    if (projections.feeDiscrepancies.length > 0) {
+      io.out('\n');
+      io.out(table(['FEE DISCREPANCY', 'SYMBOL', 'TRADE', 'EXPECTED', 'CHARGED', 'AT'], projections.feeDiscrepancies.map((d) => [
+        String(d.seq), d.symbol, d.tradeId ?? '-', d.expected.toString(), d.actual.toString(), `${d.tier} (${d.source})`,
+      ])));
+    }
     return ExitCode.ok;
   } finally {
     await opened.store.close();

@@ -252,7 +252,11 @@ export const configSchema = z.strictObject({
       min_trade_notional_usd: amountText.default('15'),
       /** Orders sent per minute before the engine backs off, below the venue's own limit. */
       orders_per_minute: z.number().int().positive().default(60),
-      /** Successful controlled GTD orders after which a gated GTD capability is ungated. */
+      /**
+       * Successful controlled GTD orders after which GTD is ungated on a symbol. A GTD the venue declares starts gated on
+       * every symbol until then (post-only children go out GTD at their timeout as controlled tests, `gtd_test_allowance`
+       * at a time); 0 trusts the venue's declaration at once.
+       */
       gtd_ungate_after_successes: z.number().int().nonnegative().default(10),
       /** Controlled GTD test orders allowed at a time while GTD is gated. */
       gtd_test_allowance: z.number().int().nonnegative().default(1),

@@ -105,3 +105,53 @@ export interface OrderAdopted {
 
 /** Facts recorded by reconciliation with a venue. */
 export type ReconciliationEvent = ReconciliationDiscrepancy | OrderAdopted;
+
+/** Where the maker and taker rates a symbol's fills are expected to pay come from. */
+export type FeeSource =
+  /** The venue reported the account's rates for the symbol (ccxt `fetchTradingFee(s)`). */
+  | 'venue'
+  /** The config's `fees.schedule`, at the tier the trailing 30-day volume in the log reaches. */
+  | 'schedule';
+
+/**
+ * The fee rates in force changed: the account's schedule tier (`symbol` null: every symbol without venue-reported
+ * rates), because the trailing 30-day volume the log holds crossed a threshold, or one symbol's rates, because the
+ * venue reported other rates for it (or stopped reporting and the schedule applies again). Rates are fractions of
+ * notional (0.001 = 10 bps); `volume30d` is the trailing 30-day traded notional, quote currency (USD), at `ts`.
+ */
+export interface FeeTierChanged {
+  readonly type: 'FeeTierChanged';
+  readonly ts: number;
+  readonly symbol: string | null;
+  /** Where the new rates come from. */
+  readonly source: FeeSource;
+  readonly oldTier: string;
+  readonly newTier: string;
+  readonly makerRate: Decimal;
+  readonly takerRate: Decimal;
+  readonly volume30d: Decimal;
+}
+
+/**
+ * A fill was charged a fee that differs from the fee expected at the rates in force by more than
+ * `fees.fee_discrepancy_tolerance`. Amounts are exact, in `currency` (the instrument's settlement currency).
+ */
+export interface FeeDiscrepancy {
+  readonly type: 'FeeDiscrepancy';
+  readonly ts: number;
+  readonly symbol: string;
+  /** The order the fill belongs to, or null for a fill booked to the account. */
+  readonly clientOrderId: string | null;
+  readonly tradeId: string | null;
+  readonly liquidity: Liquidity;
+  /** The tier the expected fee was computed at, and where its rates came from. */
+  readonly tier: string;
+  readonly source: FeeSource;
+  readonly currency: string;
+  readonly expected: Decimal;
+  readonly actual: Decimal;
+  readonly tolerance: Decimal;
+}
+
+/** Facts about the account's fees: what rates are in force and which fills were charged otherwise. */
+export type FeeEvent = FeeTierChanged | FeeDiscrepancy;

@@ -1,4 +1,5 @@
 import type { Decimal } from '../domain/decimal.js';
+import type { InstrumentSpec } from '../domain/instrument.js';
 import type { OrderRequest, OrderSide } from '../domain/order.js';
 import type { GateResult } from '../gate/run-checks.js';
 import type { OrderBook } from '../market/order-book.js';
@@ -42,6 +43,13 @@ export interface AlgoMarket {
 /** Checks one child order before it leaves: the engine's gate bound to the current market and account. */
 export type ChildGate = (order: OrderRequest) => GateResult;
 
+/**
+ * Says, at the moment a resting post-only child of `spec` is priced, whether it goes out GTD expiring at its timeout
+ * (so it dies at the venue even if keel dies) or GTC: the gate's answer from the venue's declared GTD support and the
+ * GTD gating state (see `Gate.restingTimeInForce`).
+ */
+export type RestingTimeInForce = (spec: InstrumentSpec) => 'GTD' | 'GTC';
+
 /** What an algorithm does when the gate denies a child: see `execution.child_denied_policy` in the config. */
 export type ChildDeniedPolicy = 'retry' | 'skip' | 'stop';
 
@@ -50,9 +58,10 @@ export type TimeoutPolicy = 'reprice' | 'cancel';
 
 /**
  * How children are priced.
- * - `post_only`: a GTC post-only LIMIT at mid ∓ `offsetBps` (below mid to buy, above to sell), rounded away from the
+ * - `post_only`: a post-only LIMIT at mid ∓ `offsetBps` (below mid to buy, above to sell), rounded away from the
  *   other side onto the tick and never crossing the book (see {@link postOnlyPriceTicks}); a child still unfilled
- *   `timeoutMs` after it was sent is canceled, then repriced or dropped per `onTimeout`.
+ *   `timeoutMs` after it was sent is canceled, then repriced or dropped per `onTimeout`. It is GTC, or GTD expiring
+ *   `timeoutMs` after it was sent when the parent was given a {@link RestingTimeInForce} that says so.
  * - `marketable`: an IOC LIMIT at mid ± `limitBps` (above mid to buy, below to sell): it takes what the book holds
  *   within that limit and the venue cancels the rest, which the algorithm sends again on the next tick.
  */

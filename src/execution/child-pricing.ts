@@ -43,3 +43,11 @@ export function marketablePriceTicks(book: OrderBook, side: OrderSide, limitBps:
   const ticks = Math.min(bid, Math.ceil((twoMid * (10_000 - limitBps)) / 20_000 - EPSILON));
   return ticks > 0 ? ticks : undefined;
 }
+
+/**
+ * Returns the expiry of a GTD child sent at `sentAt` (epoch ms) that must not outlive `timeoutMs`: ISO-8601 UTC at
+ * sentAt + timeoutMs, the form `OrderRequest.expireAt` takes.
+ */
+export function gtdExpiryOf(sentAt: number, timeoutMs: number): string {
+  return new Date(sentAt + timeoutMs).toISOString();
+}

@@ -9,7 +9,8 @@ import type { Projections } from '../store/projections.js';
 import type { AlgoChoice, Intent } from '../strategy/strategy.js';
 import type { ExecutionReport, VenueErrorCode } from '../venues/port.js';
 import type { AlgoAction, AlgoMarket, ExecutionAlgo, ParentProgress } from './algo.js';
-import { type ExecutionSettings, executionSettings, iceberg, liquiditySliced, postOnlyLimit, twap, vwap } from './algos.js';
+import { type AlgoParams, type ExecutionSettings, executionSettings, iceberg, liquiditySliced, postOnlyLimit, twap, vwap } from './algos.js';
+import type { InFlight } from './in-flight.js';
 import { LimitChild } from './limit-child.js';
 import type { OrderManager, OrderResult } from './order-manager.js';
 
@@ -52,6 +53,13 @@ export interface ExecutionEngineOptions {
   readonly marketOf: (symbol: string) => AlgoMarket | undefined;
   /** The gate bound to the market and account as they stand: every child passes here before it can leave. */
   readonly check: (order: OrderRequest, now: number, expectedEdgeBps: number | undefined) => GateResult;
+  /** Tells the gate a child leaves (the order-rate window, controlled GTD orders), and that one never reached the log. */
+  readonly sent: (order: OrderRequest, now: number) => void;
+  readonly notSent: (clientOrderId: string) => void;
+  /** The time in force a resting post-only child of an instrument goes out with (GTD at its timeout where allowed, else GTC). */
+  readonly restingTimeInForce: (spec: InstrumentSpec) => 'GTD' | 'GTC';
+  /** The node's work under way: every order, cancel and record is tracked here. */
+  readonly inFlight: InFlight;
   /** The signed position a target position is measured from (the strategy's own: what fills booked). */
   readonly positionOf: (symbol: string) => Decimal;
   /** Why no new order may leave now (DRY_RUN excepted), or null. */
@@ -62,8 +70,8 @@ export interface ExecutionEngineOptions {
   readonly idPrefix: string;
   /** Parents numbered from here on (the log's order count on a resumed node). */
   readonly firstParentSeq: number;
-  /** A failure the node must halt for (a record that could not be written, a bug in a promise chain). */
-  readonly onFatal: (code: 'STORE_FAILED' | 'ENGINE_BUG', message: string) => void;
+  /** A failure the node must halt for (a record that could not be written). */
+  readonly onFatal: (code: 'STORE_FAILED', message: string) => void;
 }
 
 /**
@@ -79,8 +87,8 @@ export interface ExecutionEngineOptions {
  * - `cancel`: cancels the strategy's open order with that key.
  *
  * A child the node refuses locally (DRY_RUN, read-only, trading halted) is recorded as submitted and then denied with
- * that code, never as a venue rejection. Orders and their records complete asynchronously; {@link busy} and
- * {@link idle} let a replay wait for them so it stays deterministic.
+ * that code, never as a venue rejection. Orders and their records complete asynchronously, tracked in the node's
+ * {@link InFlight} so a replay can wait for them and stay deterministic.
  */
 export class ExecutionEngine {
   private readonly working: Working[] = [];
@@ -93,8 +101,6 @@ export class ExecutionEngine {
   readonly parentsEnded = new Map<string, number>();
   private readonly settings: ExecutionSettings;
   private parentSeq: number;
-  private inFlight = 0;
-  private tail: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ExecutionEngineOptions) {
     this.settings = executionSettings(options.config);
@@ -106,25 +112,8 @@ export class ExecutionEngine {
     return this.options.manager.projections;
   }
 
-  /** True while an order, a cancel or a record is under way. */
-  get busy(): boolean {
-    return this.inFlight > 0;
-  }
-
-  /** Resolves when nothing is under way. */
-  async idle(): Promise<void> {
-    while (this.inFlight > 0) await this.tail;
-  }
-
   private track(work: Promise<unknown>): void {
-    this.inFlight += 1;
-    const done = work.then(() => {
-      this.inFlight -= 1;
-    }, (error: unknown) => {
-      this.inFlight -= 1;
-      this.options.onFatal('ENGINE_BUG', error instanceof Error ? error.message : String(error));
-    });
-    this.tail = this.tail.then(() => done);
+    this.options.inFlight.track(work);
   }
 
   /** The progress of every working parent (filled, remaining, average price, slippage), oldest first; one symbol or all. */
@@ -139,7 +128,10 @@ export class ExecutionEngine {
     return this.working.length;
   }
 
-  /** Acts on one intent of `strategy`: a cancel always; orders and targets only while trading is allowed. */
+  /**
+   * Acts on one intent of `strategy`. While the node refuses orders (read-only, halted) a new parent still starts and
+   * its first child is recorded as denied with the refusal's code, so the log shows what the strategy wanted.
+   */
   onIntent(strategy: string, intent: Intent, now: number): void {
     if (!this.options.specs.has(intent.symbol)) {
       this.options.bus.publish({ type: 'strategy.intent_refused', ts: now, strategy, symbol: intent.symbol, code: 'UNKNOWN_SYMBOL', message: `${intent.symbol} is not one of the node's instruments` });
@@ -154,7 +146,6 @@ export class ExecutionEngine {
       if (existing !== undefined) this.carryOut(existing, existing.algo.cancel(now));
       return;
     }
-    if (this.options.refusal() !== null && !this.options.dryRun) return;
     // Already there (position plus what the open parents will add): nothing to send, nothing to replace.
     if (intent.kind === 'target_position' && this.targetLots(strategy, intent.symbol, intent.target).lots === 0) return;
     if (slot !== null) {
@@ -186,7 +177,7 @@ export class ExecutionEngine {
     const now = this.options.clock.now();
     this.pending.clear();
     for (const parent of [...this.working]) this.carryOut(parent, parent.algo.cancel(now));
-    await this.idle();
+    await this.options.inFlight.idle();
     this.sweepDone(now);
   }
 
@@ -242,7 +233,7 @@ export class ExecutionEngine {
     const gate = (order: OrderRequest): GateResult => this.options.check(order, this.options.clock.now(), edge);
     const created = intent.kind === 'order' && intent.price !== undefined
       ? LimitChild.create({ parentId, spec, side, quantity, price: intent.price, postOnly: intent.postOnly ?? false, gate })
-      : this.createAlgo(this.algoFor(intent.algo), { parentId, spec, side, quantity, gate });
+      : this.createAlgo(this.algoFor(intent.algo), { parentId, spec, side, quantity, gate, restingTimeInForce: this.options.restingTimeInForce });
     if (!created.ok) {
       this.options.bus.publish({ type: 'strategy.intent_refused', ts: now, strategy, symbol: intent.symbol, code: created.error.code, message: `${created.error.field} ${created.error.value}: ${created.error.message}` });
       return;
@@ -255,7 +246,7 @@ export class ExecutionEngine {
     if (market !== undefined) this.carryOut(working, created.value.onTick(now, market));
   }
 
-  private createAlgo(choice: AlgoChoice, params: { parentId: string; spec: InstrumentSpec; side: OrderSide; quantity: Decimal; gate: (order: OrderRequest) => GateResult }) {
+  private createAlgo(choice: AlgoChoice, params: AlgoParams) {
     const settings = this.settings;
     switch (choice.kind) {
       case 'post_only':
@@ -286,7 +277,7 @@ export class ExecutionEngine {
       const waiting = this.pending.get(slot);
       if (waiting !== undefined && !this.byKey.has(slot)) {
         this.pending.delete(slot);
-        if (waiting.intent.kind !== 'cancel' && (this.options.refusal() === null || this.options.dryRun)) this.startParent(waiting.strategy, waiting.intent, parent.key, now);
+        if (waiting.intent.kind !== 'cancel') this.startParent(waiting.strategy, waiting.intent, parent.key, now);
       }
     }
   }
@@ -310,12 +301,15 @@ export class ExecutionEngine {
       const ts = this.options.clock.now();
       const refusal: LocalRefusal | null = this.options.dryRun ? { code: 'DRY_RUN', message: 'DRY_RUN: recorded, not sent' } : this.options.refusal();
       this.options.bus.publish({ type: 'order.submitted', ts, request: order });
+      // DRY_RUN counts in the order-rate window as it would live; a halted or read-only node sends nothing.
+      if (refusal === null || this.options.dryRun) this.options.sent(order, ts);
       if (refusal !== null) {
         // A local refusal is a fact of the log: the order was submitted to the node and the node denied it.
         this.track(this.options.manager.recordFacts([
           { type: 'OrderSubmitted', ts, request: order },
           { type: 'OrderDenied', ts, clientOrderId: id, code: refusal.code, reason: refusal.message },
         ]).then((recorded) => {
+          if (!recorded.ok) this.options.notSent(id);
           if (!recorded.ok && recorded.error.code === 'STORE_FAILED') this.options.onFatal('STORE_FAILED', recorded.error.message);
           this.options.bus.publish({ type: 'order.denied', ts, clientOrderId: id, code: refusal.code, message: refusal.message });
           this.denyChild(id, refusal);
@@ -350,6 +344,7 @@ export class ExecutionEngine {
 
   /** After a submit or a cancel: a refusal goes to the parent; otherwise the order's booked state does. */
   private afterCall(id: string, result: OrderResult): void {
+    if (!result.ok && !this.projections.orders.has(id)) this.options.notSent(id);
     if (!result.ok) {
       const error = result.error;
       if (error.code === 'OUTCOME_UNKNOWN' || error.code === 'VENUE_ERROR') {

@@ -4,9 +4,9 @@ import type { OrderRequest, OrderSide } from '../domain/order.js';
 import type { ExecutionReport } from '../venues/port.js';
 import {
   type AlgoAction, type AlgoMarket, type ChildDeniedPolicy, type ChildGate, type ChildPricing, type ChildRefusal,
-  type ExecutionAlgo, type ParentProgress, type ParentState, childClientOrderId,
+  type ExecutionAlgo, type ParentProgress, type ParentState, type RestingTimeInForce, childClientOrderId,
 } from './algo.js';
-import { marketablePriceTicks, postOnlyPriceTicks } from './child-pricing.js';
+import { gtdExpiryOf, marketablePriceTicks, postOnlyPriceTicks } from './child-pricing.js';
 import type { ReleaseSchedule } from './schedules.js';
 
 /** What a parent order is: the instrument, side and quantity, and how to work it. */
@@ -21,6 +21,8 @@ export interface ParentOrderParams {
   readonly pricing: ChildPricing;
   readonly onChildDenied: ChildDeniedPolicy;
   readonly gate: ChildGate;
+  /** Whether a post-only child goes out GTD expiring at its timeout, or GTC; GTC for every child when absent. */
+  readonly restingTimeInForce?: RestingTimeInForce;
 }
 
 /** Why a parent order could not be created. */
@@ -37,6 +39,8 @@ interface Child {
   readonly lots: number;
   filledLots: number;
   readonly sentAt: number;
+  /** Sent GTD (expiring at its timeout) rather than GTC or IOC. */
+  readonly gtd: boolean;
   open: boolean;
   cancelReason: 'timeout' | 'parent_canceled' | undefined;
 }
@@ -68,7 +72,8 @@ const HALF = Decimal.of('0.5');
  *    it as is, `adjust` sends it as adjusted (a sized-down child leaves the rest waiting), `deny` is recorded with its
  *    code and then, per the policy, retried on the next tick (`retry`), dropped (`skip`), or stops the parent (`stop`).
  * 5. A venue rejection is recorded with its code; POST_ONLY_WOULD_TAKE, RATE_LIMITED and EXCHANGE_UNAVAILABLE send the
- *    quantity again on the next tick, any other stops the parent. An IOC child's unfilled rest, canceled by the venue,
+ *    quantity again on the next tick, and so does the first rejection of a GTD child (its later children go GTC); any
+ *    other stops the parent. An IOC child's unfilled rest, canceled by the venue,
  *    is sent again.
  * The parent is COMPLETED when filled to its quantity; CANCELED when everything is released, nothing is open and some
  * quantity was dropped; STOPPED by a `stop` denial or a final rejection.
@@ -83,6 +88,9 @@ export class ParentOrder implements ExecutionAlgo {
   private readonly pricing: ChildPricing;
   private readonly deniedPolicy: ChildDeniedPolicy;
   private readonly gate: ChildGate;
+  private readonly restingTimeInForce: RestingTimeInForce | undefined;
+  /** Set when the venue rejected a GTD child: this parent's later children go GTC. */
+  private gtdRefused = false;
 
   private state: ParentState = 'WORKING';
   private startTs: number | undefined;
@@ -114,6 +122,7 @@ export class ParentOrder implements ExecutionAlgo {
     this.pricing = params.pricing;
     this.deniedPolicy = params.onChildDenied;
     this.gate = params.gate;
+    this.restingTimeInForce = params.restingTimeInForce;
   }
 
   /**
@@ -177,18 +186,20 @@ export class ParentOrder implements ExecutionAlgo {
     const seq = ++this.childSeq;
     const clientOrderId = childClientOrderId(this.parentId, seq);
     const postOnly = this.pricing.kind === 'post_only';
+    const gtd = this.pricing.kind === 'post_only' && !this.gtdRefused && this.restingTimeInForce?.(this.spec) === 'GTD';
+    const expireAt = gtd && this.pricing.kind === 'post_only' ? gtdExpiryOf(now, this.pricing.timeoutMs) : null;
     const request: OrderRequest = {
       clientOrderId,
       symbol: this.symbol,
       side: this.side,
       type: 'LIMIT',
-      timeInForce: postOnly ? 'GTC' : 'IOC',
+      timeInForce: postOnly ? (expireAt === null ? 'GTC' : 'GTD') : 'IOC',
       quantity: lotsToSize(this.spec, lots),
       price: ticksToPrice(this.spec, priceTicks),
       stopPrice: null,
       postOnly,
       reduceOnly: this.reduceOnly,
-      expireAt: null,
+      expireAt,
     };
     const verdict = this.gate(request);
     if (verdict.decision === 'deny') {
@@ -213,7 +224,7 @@ export class ParentOrder implements ExecutionAlgo {
     }
     this.pendingLots -= sentLots.value;
     this.sent++;
-    this.children.set(clientOrderId, { seq, clientOrderId, lots: sentLots.value, filledLots: 0, sentAt: now, open: true, cancelReason: undefined });
+    this.children.set(clientOrderId, { seq, clientOrderId, lots: sentLots.value, filledLots: 0, sentAt: now, gtd: order.timeInForce === 'GTD', open: true, cancelReason: undefined });
     actions.push({ kind: 'submit', order, parentId: this.parentId, childSeq: seq, gate: verdict });
   }
 
@@ -263,7 +274,10 @@ export class ParentOrder implements ExecutionAlgo {
           clientOrderId: child.clientOrderId, childSeq: child.seq, ts: report.ts, by: 'venue', code: report.error.code, message: report.error.message,
           quantity: lotsToSize(this.spec, unfilled),
         });
-        if (this.state === 'WORKING' && RETRY_AFTER_REJECTION.has(report.error.code)) {
+        // A GTD child the venue refused is sent again GTC (once per parent): a venue's GTD may be what it refused.
+        const retryAsGtc = child.gtd && !this.gtdRefused;
+        if (child.gtd) this.gtdRefused = true;
+        if (this.state === 'WORKING' && (RETRY_AFTER_REJECTION.has(report.error.code) || retryAsGtc)) {
           this.pendingLots += unfilled;
         } else {
           this.abandonedLots += unfilled;

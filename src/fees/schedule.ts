@@ -12,6 +12,9 @@ export interface FeeTier {
   readonly takerRate: Decimal;
 }
 
+/** The two rates of a tier (or of a venue's report): what an expected fee is computed from. */
+export type FeeRatePair = Pick<FeeTier, 'makerRate' | 'takerRate'>;
+
 /** Milliseconds in the 30-day window a tier is computed from. */
 export const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -53,7 +56,7 @@ export class FeeSchedule {
   }
 
   /** Returns the rate of a fill's liquidity in a tier. */
-  static rateOf(this: void, tier: FeeTier, liquidity: Liquidity): Decimal {
+  static rateOf(this: void, tier: FeeRatePair, liquidity: Liquidity): Decimal {
     return liquidity === 'maker' ? tier.makerRate : tier.takerRate;
   }
 
@@ -61,17 +64,24 @@ export class FeeSchedule {
    * Returns the fee on a notional (quote currency) at a tier: notional × rate × (1 − discount), exact. `discount` is
    * a fraction (0.20 = 20% off), e.g. the reduce-only discount; 0 by default.
    */
-  static feeOf(this: void, tier: FeeTier, liquidity: Liquidity, notional: Decimal, discount: Decimal = Decimal.ZERO): Decimal {
+  static feeOf(this: void, tier: FeeRatePair, liquidity: Liquidity, notional: Decimal, discount: Decimal = Decimal.ZERO): Decimal {
     const rate = FeeSchedule.rateOf(tier, liquidity);
     return notional.abs().mul(rate).mul(Decimal.ONE.sub(discount));
   }
 }
 
+/** What reads a trailing traded volume: the fee tier is chosen from it. */
+export interface TradedVolume {
+  /** Returns the volume of fills within the window ending at `nowMs` (epoch ms), quote currency (USD). */
+  at(nowMs: number): Decimal;
+}
+
 /**
  * Trailing traded volume over a window (default 30 days): fills are added with their time and notional, and those
- * older than the window fall out as time advances. Times must not go backwards.
+ * older than the window fall out as time advances. A fill added with an earlier time than the latest one (a log's
+ * fills are only nearly in time order) is placed in time order, so it falls out when its own time leaves the window.
  */
-export class RollingVolume {
+export class RollingVolume implements TradedVolume {
   private readonly entries: Array<{ readonly ts: number; readonly notional: Decimal }> = [];
   private head = 0;
   private sum = Decimal.ZERO;
@@ -86,8 +96,12 @@ export class RollingVolume {
 
   /** Records a fill's notional (its absolute value) at `ts`. */
   add(ts: number, notional: Decimal): void {
-    this.entries.push({ ts, notional: notional.abs() });
-    this.sum = this.sum.add(notional.abs());
+    const entry = { ts, notional: notional.abs() };
+    let at = this.entries.length;
+    while (at > this.head && this.entries[at - 1]!.ts > ts) at--;
+    if (at === this.entries.length) this.entries.push(entry);
+    else this.entries.splice(at, 0, entry);
+    this.sum = this.sum.add(entry.notional);
   }
 
   /** Returns the volume of fills within the window ending at `nowMs` (fills at exactly now − window are out). */

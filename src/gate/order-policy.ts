@@ -4,6 +4,7 @@ import type { OrderRequest, OrderType, TimeInForce } from '../domain/order.js';
 import type { KeelConfig } from '../config/schema.js';
 import type { OrderBook } from '../market/order-book.js';
 import type { OrderCapability, VenueCapabilities } from '../venues/port.js';
+import { GtdTrials } from './gtd-trials.js';
 import { ACCEPT, type Check, type GateEvent, type GateReason, type Verdict, deny } from './verdict.js';
 
 /*
@@ -79,9 +80,12 @@ export function supportOf(matrix: OrderPolicyMatrix, type: OrderType, tif: TimeI
 
 /**
  * Builds the order policy matrix of one symbol from the venue's declared capabilities and config. A pair the venue
- * does not declare is unsupported. Config (`policy.symbols[symbol]`) can only narrow what the venue declares: each pair
- * takes the stricter of the two (supported < gated < unsupported), and post-only or reduce-only is supported only when
- * both allow it — config never enables what the venue would reject.
+ * does not declare is unsupported. A GTD pair the venue declares supported starts gated while
+ * `policy.gtd_ungate_after_successes` is above 0 (spec 1 §5: GTD is gated until controlled test orders have shown that
+ * the venue takes and honours the expiry on that symbol; 0 trusts the declaration at once). Config
+ * (`policy.symbols[symbol]`) can only narrow what the venue declares: each pair takes the stricter of the two
+ * (supported < gated < unsupported), and post-only or reduce-only is supported only when both allow it — config never
+ * enables what the venue would reject.
  */
 export function buildOrderPolicyMatrix(
   spec: InstrumentSpec,
@@ -90,9 +94,11 @@ export function buildOrderPolicyMatrix(
   environment: KeelConfig['environment'],
 ): OrderPolicyMatrix {
   const support: OrderSupport[] = new Array<OrderSupport>(ORDER_TYPES.length * TIME_IN_FORCES.length).fill('unsupported');
+  const gateGtd = policy.gtd_ungate_after_successes > 0;
   for (const capability of capabilities.orders) {
     const index = pairIndex(capability.orderType, capability.timeInForce);
-    if (index >= 0) support[index] = capability.support;
+    if (index < 0) continue;
+    support[index] = gateGtd && capability.timeInForce === 'GTD' && capability.support === 'supported' ? 'gated' : capability.support;
   }
   const overrides = policy.symbols[spec.symbol];
   for (const entry of overrides?.capabilities ?? []) {
@@ -118,26 +124,23 @@ export function buildOrderPolicyMatrix(
   };
 }
 
-/** Controlled-GTD progress of one symbol. */
-interface GtdProgress {
-  successes: number;
-  inFlight: number;
-}
-
 /**
  * What the order policy check remembers between orders: the send times of recent orders (the order-rate window,
- * account-wide) and, per symbol, the controlled GTD orders in flight and their successes. Only the pipeline updates
- * it, after acting; the check reads it.
+ * account-wide) and, per symbol, the GTD evidence (controlled GTD orders in flight and their successes). Only the
+ * pipeline updates it, after acting; the check reads it. The GTD evidence is a projection of the event log (see
+ * gtd-trials.ts) when the node passes the projections' {@link GtdTrials}, so ungating survives a restart.
  */
 export class OrderPolicyState {
   /** Send times (epoch ms) of the last `capacity` orders, a ring buffer. */
   private readonly sent: Float64Array;
   private sentCount = 0;
   private next = 0;
-  private readonly gtd = new Map<string, GtdProgress>();
 
-  /** `capacity`: the most orders per minute any matrix allows (a larger limit is enforced as this one). */
-  constructor(readonly capacity: number = 60) {
+  /**
+   * `capacity`: the most orders per minute any matrix allows (a larger limit is enforced as this one). `gtd`: the GTD
+   * evidence, the log's own in a node; empty by default.
+   */
+  constructor(readonly capacity: number = 60, readonly gtd: GtdTrials = new GtdTrials()) {
     this.sent = new Float64Array(Math.max(1, Math.floor(capacity)));
   }
 
@@ -165,43 +168,24 @@ export class OrderPolicyState {
     return count;
   }
 
-  /** Records that a controlled GTD order was sent for `symbol` (one more in flight). */
-  recordGtdSent(symbol: string): void {
-    this.progress(symbol).inFlight++;
-  }
-
-  /**
-   * Records the outcome of a controlled GTD order of `symbol`: it is no longer in flight, and a success (accepted with
-   * its expiry, then expired or canceled as planned) counts towards ungating.
-   */
-  recordGtdResult(symbol: string, success: boolean): void {
-    const progress = this.progress(symbol);
-    if (progress.inFlight > 0) progress.inFlight--;
-    if (success) progress.successes++;
+  /** Records that a controlled GTD order was sent for `symbol` (one more in flight until its end is booked). */
+  recordGtdSent(symbol: string, clientOrderId: string): void {
+    this.gtd.begin(symbol, clientOrderId);
   }
 
   /** Returns the successful controlled GTD orders of a symbol. */
   gtdSuccesses(symbol: string): number {
-    return this.gtd.get(symbol)?.successes ?? 0;
+    return this.gtd.successes(symbol);
   }
 
   /** Returns the controlled GTD orders of a symbol still in flight. */
   gtdInFlight(symbol: string): number {
-    return this.gtd.get(symbol)?.inFlight ?? 0;
+    return this.gtd.inFlight(symbol);
   }
 
   /** Returns whether a gated GTD is ungated for a symbol under a matrix's threshold. */
   gtdUngated(matrix: OrderPolicyMatrix): boolean {
     return this.gtdSuccesses(matrix.symbol) >= matrix.gtdUngateAfterSuccesses;
-  }
-
-  private progress(symbol: string): GtdProgress {
-    let progress = this.gtd.get(symbol);
-    if (progress === undefined) {
-      progress = { successes: 0, inFlight: 0 };
-      this.gtd.set(symbol, progress);
-    }
-    return progress;
   }
 }
 

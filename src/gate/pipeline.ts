@@ -1,13 +1,16 @@
 import type { KeelConfig } from '../config/schema.js';
-import { Decimal } from '../domain/decimal.js';
+import type { Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import type { OrderRequest } from '../domain/order.js';
 import type { PositionView } from '../domain/position.js';
 import type { OrderBook } from '../market/order-book.js';
 import type { OrderCapability, VenueCapabilities } from '../venues/port.js';
+import type { TradedVolume } from '../fees/schedule.js';
 import { type FeeCheckContext, FeeState, checkFees } from './fees.js';
+import type { GtdTrials } from './gtd-trials.js';
 import { type LiquidityCtx, type TradeVolumes, checkLiquidity } from './liquidity.js';
 import { MarginAccountState, type MarginCheckContext, type MarginPosition, MarginSchedule, checkMargin } from './margin.js';
+import { isGtdTestOrder, restingTimeInForce } from './gtd-gating.js';
 import { type OrderPolicyContext, type OrderPolicyMatrix, OrderPolicyState, buildOrderPolicyMatrix, checkOrderPolicy } from './order-policy.js';
 import { type KillSwitchState, type RiskExposure, type RiskLimits, type RiskLimitsCtx, RiskState, checkRiskLimits, riskLimitsFromConfig } from './risk-limits.js';
 import { GateCounters, type GateResult, type GateStep, runChecks } from './run-checks.js';
@@ -80,6 +83,18 @@ export interface GateInputs {
   readonly expectedEdgeBps?: number | undefined;
 }
 
+/**
+ * Where the gate's state that outlives a session is read from. In a node both are projections of the event log
+ * (`Projections.tradedVolume`, `Projections.gtdTrials`), so a restart resumes at the fee tier the log's fills reach and
+ * with the GTD evidence its orders hold; left out, the gate starts from nothing (`keel gate`, tests).
+ */
+export interface GateSources {
+  /** The trailing 30-day traded volume the fee tier is chosen from, or a fixed amount already traded (USD). */
+  readonly volume?: TradedVolume | Decimal;
+  /** The GTD evidence per symbol (controlled test orders in flight, successes). */
+  readonly gtd?: GtdTrials;
+}
+
 /** Why a gate could not be built from its config. */
 export interface GateSetupError {
   readonly code: 'INVALID_RISK_LIMITS';
@@ -105,25 +120,25 @@ export class Gate {
     readonly config: KeelConfig,
     readonly capabilities: VenueCapabilities,
     riskLimits: RiskLimits,
-    volume30d: Decimal,
+    sources: GateSources,
   ) {
-    this.orderPolicyState = new OrderPolicyState(Math.max(config.policy.orders_per_minute, 1));
-    this.feeState = new FeeState(config.fees, volume30d);
+    this.orderPolicyState = new OrderPolicyState(Math.max(config.policy.orders_per_minute, 1), sources.gtd);
+    this.feeState = new FeeState(config.fees, sources.volume);
     this.margin = new MarginSchedule(config.margin);
     this.riskLimits = riskLimits;
     this.riskState = new RiskState(riskLimits);
   }
 
-  /** Builds a gate from config and the venue's capabilities; `volume30d` is the USD volume already traded. */
+  /** Builds a gate from config and the venue's capabilities, its lasting state read from `sources`. */
   static create(
     this: void,
     config: KeelConfig,
     capabilities: VenueCapabilities = CONFIG_ONLY_CAPABILITIES,
-    volume30d: Decimal = Decimal.ZERO,
+    sources: GateSources = {},
   ): { ok: true; value: Gate } | { ok: false; error: GateSetupError } {
     const limits = riskLimitsFromConfig(config.risk);
     if (!limits.ok) return { ok: false, error: { code: 'INVALID_RISK_LIMITS', message: limits.error.message } };
-    return { ok: true, value: new Gate(config, capabilities, limits.value, volume30d) };
+    return { ok: true, value: new Gate(config, capabilities, limits.value, sources) };
   }
 
   /** Returns the policy matrix of an instrument, built on first use. */
@@ -213,10 +228,27 @@ export class Gate {
     return { decision: 'deny', order, reasons: [...result.reasons, ...recheck.reasons], events: result.events, deniedBy: 'order-policy-recheck' };
   }
 
-  /** Tells the gate an order left for the venue (the order-rate window, controlled GTD orders in flight). */
-  recordSent(order: OrderRequest, now: number, gtdTest: boolean): void {
+  /**
+   * Returns the time in force a resting post-only child of `spec` should go out with (see {@link restingTimeInForce}):
+   * GTD where the venue supports it, as a controlled test while GTD is gated and the allowance permits, else GTC.
+   */
+  restingTimeInForce(spec: InstrumentSpec): 'GTD' | 'GTC' {
+    return restingTimeInForce(this.matrixFor(spec), this.orderPolicyState);
+  }
+
+  /**
+   * Tells the gate an order the checks passed is leaving for the venue: it counts in the order-rate window, and a GTD
+   * order sent while GTD is gated on its symbol is a controlled test order, in flight until the log books its end.
+   */
+  recordSent(order: OrderRequest, now: number): void {
     this.orderPolicyState.recordOrderSent(now);
-    if (gtdTest) this.orderPolicyState.recordGtdSent(order.symbol);
+    const matrix = this.matrices.get(order.symbol);
+    if (matrix !== undefined && isGtdTestOrder(matrix, this.orderPolicyState, order)) this.orderPolicyState.recordGtdSent(order.symbol, order.clientOrderId);
+  }
+
+  /** Tells the gate an order given to {@link recordSent} never reached the log (nothing was sent): its GTD trial is taken back. */
+  recordNotSent(clientOrderId: string): void {
+    this.orderPolicyState.gtd.release(clientOrderId);
   }
 
   /** Records the account's equity and positions: loss history, margin and its events. */

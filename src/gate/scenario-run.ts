@@ -148,18 +148,13 @@ export async function runGateScenario(scenario: GateScenario, source: string): P
 
   const snapshot = valuationSnapshot(ledger, now);
   const equity = snapshot.totalEquity;
-  const created = Gate.create(config, CONFIG_ONLY_CAPABILITIES, scenario.state.thirty_day_volume_usd ?? Decimal.ZERO);
+  const created = Gate.create(config, CONFIG_ONLY_CAPABILITIES, { volume: scenario.state.thirty_day_volume_usd ?? Decimal.ZERO });
   if (!created.ok) return err([inputError(source, null, 'config.risk', undefined, created.error.message)]);
   const gate = created.value;
 
   const state = scenario.state;
   for (let i = 0; i < state.orders_last_minute; i++) gate.orderPolicyState.recordOrderSent(now - 30_000);
-  for (const [symbol, successes] of Object.entries(state.gtd_successes)) {
-    for (let i = 0; i < successes; i++) {
-      gate.orderPolicyState.recordGtdSent(symbol);
-      gate.orderPolicyState.recordGtdResult(symbol, true);
-    }
-  }
+  for (const [symbol, successes] of Object.entries(state.gtd_successes)) gate.orderPolicyState.gtd.credit(symbol, successes);
   gate.riskState.recordEquity(now - 6 * DAY_MS, state.start_of_week_equity ?? equity);
   gate.riskState.recordEquity(now, state.start_of_day_equity ?? equity);
   if (state.peak_equity !== undefined) gate.riskState.resetPeak(state.peak_equity);

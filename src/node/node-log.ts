@@ -94,6 +94,15 @@ export function logNodeEvents(bus: NodeBus, log: NodeLog): Unsubscribe {
       }
       case 'portfolio.valuation':
         return;
+      case 'venue.call':
+        if (event.outcome === 'error') log.warn({ operation: event.operation, latencyMs: event.latencyMs }, 'venue call failed');
+        return;
+      case 'fees.rates':
+        log.info({ symbol: event.symbol, source: event.source, tier: event.tier, maker: event.makerRate, taker: event.takerRate, reason: event.reason }, 'fee rates');
+        return;
+      case 'account.funding':
+        log.info({ symbol: event.symbol, amount: event.amount.toString() }, 'funding');
+        return;
       case 'alert':
         if (event.severity === 'info') log.info({ code: event.code }, event.message);
         else if (event.severity === 'warn') log.warn({ code: event.code }, event.message);

@@ -30,6 +30,12 @@ export interface NodeSummary {
   /** The margin window at the end, the highest utilization seen (fraction, 4 decimals) and the window changes. */
   readonly margin: { readonly window: string; readonly max_utilization: string; readonly transitions: readonly string[] };
   readonly anomalies: number;
+  /** Per instrument: the fee rates in force at the end and where they came from (`venue` or `schedule`). */
+  readonly fee_rates: Readonly<Record<string, { readonly tier: string; readonly source: string; readonly maker: string; readonly taker: string }>>;
+  /** Expected-versus-charged fee differences the log holds. */
+  readonly fee_discrepancies: number;
+  /** GTD evidence per symbol (successes, failures, in flight), as the log holds it. */
+  readonly gtd: Readonly<Record<string, { readonly successes: number; readonly failures: number; readonly inFlight: number }>>;
 }
 
 function sorted<T>(entries: Iterable<[string, T]>): Record<string, T> {
@@ -79,5 +85,11 @@ export function nodeSummary(node: TradingNode, margin: MarginWatch): NodeSummary
     parents: { ended: sorted(node.execution.parentsEnded), working: node.execution.workingCount },
     margin: { window: margin.window, max_utilization: margin.maxUtilization.toFixed(4), transitions: [...margin.transitions] },
     anomalies: node.projections.anomalies.length,
+    fee_rates: Object.fromEntries([...node.specs.keys()].map((symbol) => {
+      const rates = node.gate.feeState.ratesFor(symbol);
+      return [symbol, { tier: rates.tier, source: rates.source, maker: rates.makerRate.toString(), taker: rates.takerRate.toString() }];
+    })),
+    fee_discrepancies: node.projections.feeDiscrepancies.length,
+    gtd: node.projections.gtdTrials.toJson(),
   };
 }

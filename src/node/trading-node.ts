@@ -5,7 +5,11 @@ import type { InstrumentSpec } from '../domain/instrument.js';
 import type { OrderRequest } from '../domain/order.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { type HaltCode, type NodeBus, createNodeBus } from '../bus/node-events.js';
+import type { FeeEvent } from '../domain/events.js';
 import { ExecutionEngine, type LocalRefusal } from '../execution/execution-engine.js';
+import { InFlight } from '../execution/in-flight.js';
+import { feeGateEvent } from '../gate/fees.js';
+import { fetchVenueFeeRates, resumeFeeRates } from '../gate/venue-fee-rates.js';
 import { OrderManager } from '../execution/order-manager.js';
 import { gateInputsFor } from '../gate/gate-inputs.js';
 import { Gate } from '../gate/pipeline.js';
@@ -110,6 +114,8 @@ export class TradingNode {
   private peak: Decimal | null = null;
   private maxDrawdown = Decimal.ZERO;
   private unsubscribeVenue: Unsubscribe | null = null;
+  /** Orders, cancels and records under way (a replay waits for them before the next event). */
+  private readonly inFlight = new InFlight((message) => this.halt('ENGINE_BUG', message));
 
   private constructor(private readonly options: TradingNodeOptions, gate: Gate, market: MarketHub, bus: NodeBus) {
     this.bus = bus;
@@ -130,6 +136,10 @@ export class TradingNode {
       config: options.config, manager: this.manager, clock: options.clock, bus, specs: this.specs,
       marketOf: (symbol) => market.get(symbol),
       check: (order, now, edge) => this.checkChild(order, now, edge),
+      sent: (order, now) => gate.recordSent(order, now),
+      notSent: (id) => gate.recordNotSent(id),
+      restingTimeInForce: (spec) => gate.restingTimeInForce(spec),
+      inFlight: this.inFlight,
       positionOf: (symbol) => projections.ledger.positions.get(symbol)?.quantity ?? Decimal.ZERO,
       refusal: () => this.refusal(),
       dryRun: options.mode.trading === 'DRY_RUN',
@@ -145,8 +155,7 @@ export class TradingNode {
       const spec = this.specs.get(event.fill.symbol);
       this.valuation.sync(event.fill.symbol);
       this.runner.accountChanged();
-      if (spec === undefined) return;
-      for (const gateEvent of this.gate.feeState.recordFill(spec, event.fill, event.reduceOnly)) bus.publish({ type: 'gate.event', ts: event.ts, event: gateEvent });
+      if (spec !== undefined) this.recordFeeEvents(this.gate.feeState.recordFill(spec, event.fill, event.reduceOnly, event.clientOrderId));
     });
   }
 
@@ -159,7 +168,8 @@ export class TradingNode {
     }
     const capabilities = await options.venue.capabilities();
     if (!capabilities.ok) return err({ code: 'VENUE_UNAVAILABLE', message: `${capabilities.error.code}: ${capabilities.error.message}` });
-    const gate = Gate.create(options.config, capabilities.value);
+    // The fee tier's 30-day volume and the GTD evidence are the log's (projections), so a restart resumes both.
+    const gate = Gate.create(options.config, capabilities.value, { volume: options.projections.tradedVolume, gtd: options.projections.gtdTrials });
     if (!gate.ok) return err(gate.error);
     const market = MarketHub.create(options.specs, options.clock, options.config.portfolio.mark_staleness_seconds * 1000);
     if (!market.ok) return err({ code: 'BAD_MARKET_SETUP', message: market.error.message });
@@ -184,12 +194,21 @@ export class TradingNode {
 
   /** True while an order, a cancel or a record is under way. */
   get busy(): boolean {
-    return this.execution.busy;
+    return this.inFlight.busy;
   }
 
   /** Resolves when nothing is under way. */
   idle(): Promise<void> {
-    return this.execution.idle();
+    return this.inFlight.idle();
+  }
+
+  /** Appends fee facts (tier changes, discrepancies) to the log and publishes them as gate events. */
+  private recordFeeEvents(events: readonly FeeEvent[]): void {
+    if (events.length === 0) return;
+    this.inFlight.track(this.manager.recordFacts(events).then((recorded) => {
+      if (!recorded.ok && recorded.error.code === 'STORE_FAILED') this.halt('STORE_FAILED', recorded.error.message);
+    }));
+    for (const event of events) this.bus.publish({ type: 'gate.event', ts: event.ts, event: feeGateEvent(event) });
   }
 
   /** The strategies' read-only view of the whole portfolio. */
@@ -217,6 +236,18 @@ export class TradingNode {
       if (!recorded.ok && recorded.error.code === 'STORE_FAILED') this.halt('STORE_FAILED', recorded.error.message);
     }
     this.valuation.syncAll();
+    // The fee rates the log last recorded, then the venue's own (in the background: a slow fee endpoint never delays
+    // the first order; the log's rates apply meanwhile).
+    this.recordFeeEvents(resumeFeeRates(this.gate.feeState, this.options.projections.feeTiers.values(), ts));
+    this.inFlight.track(fetchVenueFeeRates(this.gate.feeState, this.options.venue, this.options.specs.map((s) => s.symbol), this.options.clock).then((fetched) => {
+      for (const origin of fetched.origins) {
+        this.bus.publish({
+          type: 'fees.rates', ts: this.options.clock.now(), symbol: origin.symbol, source: origin.source, tier: origin.tier,
+          makerRate: origin.makerRate.toString(), takerRate: origin.takerRate.toString(), reason: origin.reason,
+        });
+      }
+      this.recordFeeEvents(fetched.events);
+    }));
     this.manager.detach();
     this.unsubscribeVenue ??= this.options.venue.onExecution((report) => this.execution.onVenueReport(report));
     if (this.manager.blocked !== null) this.bus.publish({ type: 'alert', ts, severity: 'critical', code: 'TRADING_BLOCKED', message: this.manager.blocked });
@@ -335,14 +366,21 @@ export class TradingNode {
       this.killSwitch = kill;
       this.bus.publish({ type: 'alert', ts: now, severity: kill === 'OFF' ? 'info' : 'critical', code: 'KILL_SWITCH', message: kill === 'OFF' ? 'kill switch cleared' : `kill switch ${kill}: no new orders` });
     }
-    // No valuation before every instrument the account holds has a mark: the equity would leave a position out.
-    if (!this.everyHeldInstrumentMarked()) return;
+    // No valuation before every instrument the account holds has a mark (the equity would leave a position out): the
+    // next market event tries again, so the risk state has an equity as soon as the marks are there.
+    if (!this.everyHeldInstrumentMarked()) {
+      this.nextValuationAt = now;
+      return;
+    }
     const equity = this.valuation.equity();
     this.equity = equity;
     if (this.peak === null || equity.gt(this.peak)) this.peak = equity;
     const drawdown = this.peak.sub(equity);
     if (drawdown.gt(this.maxDrawdown)) this.maxDrawdown = drawdown;
     for (const event of this.gate.recordEquity(now, equity, this.valuation.marginPositions())) this.bus.publish({ type: 'gate.event', ts: now, event });
+    // Fills of earlier sessions and volume leaving the 30-day window move the tier too.
+    const tierChange = this.gate.feeState.refresh(now);
+    if (tierChange !== undefined) this.recordFeeEvents([tierChange]);
     this.bus.publish({ type: 'portfolio.valuation', ts: now, equity, grossNotional: this.valuation.grossNotional(), drawdown });
   }
 

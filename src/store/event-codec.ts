@@ -1,10 +1,13 @@
 import { Decimal } from '../domain/decimal.js';
-import type { AccountEvent, FillEvent, OrderEvent, ReconciliationEvent } from '../domain/events.js';
+import type { AccountEvent, FeeEvent, FeeSource, FillEvent, OrderEvent, ReconciliationEvent } from '../domain/events.js';
 import type { Liquidity, OrderRequest, OrderSide, OrderType, TimeInForce } from '../domain/order.js';
 import { type Result, err, ok } from '../domain/result.js';
 
-/** Every fact the event log records: what happened to an order, what the account booked, what reconciliation found. */
-export type KeelEvent = OrderEvent | AccountEvent | ReconciliationEvent;
+/**
+ * Every fact the event log records: what happened to an order, what the account booked, what reconciliation found,
+ * and which fee rates were in force (and which fills were charged otherwise).
+ */
+export type KeelEvent = OrderEvent | AccountEvent | ReconciliationEvent | FeeEvent;
 
 /** Why a stored record could not be turned back into an event. */
 export interface EventDecodeError {
@@ -21,6 +24,9 @@ export const ACCOUNT_STREAM = 'account';
 /** The stream of reconciliation discrepancies. */
 export const RECONCILIATION_STREAM = 'reconciliation';
 
+/** The stream of fee facts: tier changes and fee discrepancies. */
+export const FEES_STREAM = 'fees';
+
 /** Returns the stream of an order's events: `order:<client order id>`. */
 export function orderStream(clientOrderId: string): string {
   return `order:${clientOrderId}`;
@@ -28,8 +34,8 @@ export function orderStream(clientOrderId: string): string {
 
 /**
  * Returns the stream an event belongs to: `order:<client order id>` for order events, so that one order's history
- * is read back by one key, and {@link ACCOUNT_STREAM} for deposits, withdrawals, fills booked outside an order,
- * funding and marks, and {@link RECONCILIATION_STREAM} for discrepancies.
+ * is read back by one key, {@link ACCOUNT_STREAM} for deposits, withdrawals, fills booked outside an order,
+ * funding and marks, {@link RECONCILIATION_STREAM} for discrepancies, and {@link FEES_STREAM} for fee facts.
  */
 export function streamOf(event: KeelEvent): string {
   switch (event.type) {
@@ -38,6 +44,9 @@ export function streamOf(event: KeelEvent): string {
       return orderStream(event.request.clientOrderId);
     case 'ReconciliationDiscrepancy':
       return RECONCILIATION_STREAM;
+    case 'FeeTierChanged':
+    case 'FeeDiscrepancy':
+      return FEES_STREAM;
     case 'OrderDenied':
     case 'OrderAccepted':
     case 'OrderRejected':
@@ -128,6 +137,13 @@ export function encodeEvent(event: KeelEvent): string {
     case 'ReconciliationDiscrepancy':
       return `{"action":${str(event.action)},"expected":${strOrNull(event.expected)},"found":${strOrNull(event.found)},"kind":${str(event.kind)},`
         + `"resolved":${str(event.resolved)},"subject":${str(event.subject)},"ts":${str(event.ts)},"type":"ReconciliationDiscrepancy"}`;
+    case 'FeeTierChanged':
+      return `{"makerRate":${dec(event.makerRate)},"newTier":${str(event.newTier)},"oldTier":${str(event.oldTier)},"source":${str(event.source)},`
+        + `"symbol":${strOrNull(event.symbol)},"takerRate":${dec(event.takerRate)},"ts":${str(event.ts)},"type":"FeeTierChanged","volume30d":${dec(event.volume30d)}}`;
+    case 'FeeDiscrepancy':
+      return `{"actual":${dec(event.actual)},"clientOrderId":${strOrNull(event.clientOrderId)},"currency":${str(event.currency)},"expected":${dec(event.expected)},`
+        + `"liquidity":${str(event.liquidity)},"source":${str(event.source)},"symbol":${str(event.symbol)},"tier":${str(event.tier)},`
+        + `"tolerance":${dec(event.tolerance)},"tradeId":${strOrNull(event.tradeId)},"ts":${str(event.ts)},"type":"FeeDiscrepancy"}`;
   }
 }
 
@@ -202,6 +218,7 @@ const SIDES: readonly OrderSide[] = ['buy', 'sell'];
 const LIQUIDITY: readonly Liquidity[] = ['maker', 'taker'];
 const ORDER_TYPES: readonly OrderType[] = ['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT'];
 const TIFS: readonly TimeInForce[] = ['GTC', 'IOC', 'FOK', 'GTD'];
+const FEE_SOURCES: readonly FeeSource[] = ['venue', 'schedule'];
 
 function readFill(r: FieldReader): FillEvent {
   return {
@@ -237,7 +254,7 @@ function readRequest(r: FieldReader): OrderRequest {
 const EVENT_TYPES = [
   'OrderSubmitted', 'OrderDenied', 'OrderAccepted', 'OrderRejected', 'OrderFilled', 'OrderCancelRequested',
   'OrderCancelRejected', 'OrderCanceled', 'OrderExpired', 'deposit', 'withdrawal', 'fill', 'funding', 'mark',
-  'OrderAdopted', 'ReconciliationDiscrepancy',
+  'OrderAdopted', 'ReconciliationDiscrepancy', 'FeeTierChanged', 'FeeDiscrepancy',
 ] as const satisfies readonly KeelEvent['type'][];
 
 function readEvent(r: FieldReader): KeelEvent {
@@ -274,6 +291,17 @@ function readEvent(r: FieldReader): KeelEvent {
       return {
         type, ts, kind: r.string('kind'), subject: r.string('subject'), expected: r.nullableString('expected'),
         found: r.nullableString('found'), action: r.string('action'), resolved: r.boolean('resolved'),
+      };
+    case 'FeeTierChanged':
+      return {
+        type, ts, symbol: r.nullableString('symbol'), source: r.oneOf('source', FEE_SOURCES), oldTier: r.string('oldTier'), newTier: r.string('newTier'),
+        makerRate: r.decimal('makerRate'), takerRate: r.decimal('takerRate'), volume30d: r.decimal('volume30d'),
+      };
+    case 'FeeDiscrepancy':
+      return {
+        type, ts, symbol: r.string('symbol'), clientOrderId: r.nullableString('clientOrderId'), tradeId: r.nullableString('tradeId'),
+        liquidity: r.oneOf('liquidity', LIQUIDITY), tier: r.string('tier'), source: r.oneOf('source', FEE_SOURCES), currency: r.string('currency'),
+        expected: r.decimal('expected'), actual: r.decimal('actual'), tolerance: r.decimal('tolerance'),
       };
   }
 }

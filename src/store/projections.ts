@@ -1,6 +1,9 @@
 import { Decimal } from '../domain/decimal.js';
-import type { FillEvent, ReconciliationDiscrepancy } from '../domain/events.js';
-import { type OrderRequest, type OrderState, newOrderState, transitionOrder } from '../domain/order.js';
+import type { FeeDiscrepancy, FeeTierChanged, FillEvent, ReconciliationDiscrepancy } from '../domain/events.js';
+import { quoteNotionalOf } from '../domain/instrument.js';
+import { type OrderRequest, type OrderState, TERMINAL_STATUSES, newOrderState, transitionOrder } from '../domain/order.js';
+import { RollingVolume, THIRTY_DAYS_MS } from '../fees/schedule.js';
+import { GtdTrials, gtdTrialEnd } from '../gate/gtd-trials.js';
 import { triggerOf } from '../domain/events.js';
 import { type Result, ok } from '../domain/result.js';
 import { type InstrumentLookup, Ledger, type LedgerOptions } from '../portfolio/ledger.js';
@@ -60,8 +63,10 @@ export interface EquityPoint {
 /**
  * The read models of the event log: orders (each moved only through the transition table), fills (each trade id
  * once), the ledger (cash, positions, PnL, fees, funding: the portfolio's {@link Ledger}), valuation snapshots every
- * `snapshotIntervalMs` kept for `snapshotRetentionMs`, and the equity curve. They change only by {@link apply}, so
- * applying events live as they are appended and replaying the log afterwards give the same result.
+ * `snapshotIntervalMs` kept for `snapshotRetentionMs`, the equity curve, the trailing 30-day traded volume the fee
+ * tier is chosen from, the fee rates last recorded in force and the fee discrepancies, and the GTD evidence the gate
+ * ungates on. They change only by {@link apply}, so applying events live as they are appended and replaying the log
+ * afterwards give the same result (the gate's one exception: it opens a GTD trial at send time, see gtd-trials.ts).
  *
  * Snapshots are taken on event time: at each interval boundary B (a multiple of the interval since the epoch) the
  * state of every event with ts < B is valued at B, when the first event at or after B arrives, or when
@@ -78,6 +83,14 @@ export class Projections {
   readonly anomalies: ProjectionAnomaly[] = [];
   /** Every discrepancy reconciliation recorded, oldest first, with its sequence. */
   readonly discrepancies: (ReconciliationDiscrepancy & { readonly seq: number })[] = [];
+  /** Quote notional (USD) of every fill booked, over a trailing 30 days: the volume the fee tier is chosen from. */
+  readonly tradedVolume = new RollingVolume(THIRTY_DAYS_MS);
+  /** The latest `FeeTierChanged` per symbol (null: the account's schedule tier): the rates last recorded in force. */
+  readonly feeTiers = new Map<string | null, FeeTierChanged & { readonly seq: number }>();
+  /** Every fee discrepancy recorded, oldest first, with its sequence. */
+  readonly feeDiscrepancies: (FeeDiscrepancy & { readonly seq: number })[] = [];
+  /** Every GTD order's trial of the venue's GTD, per symbol: what the gate ungates GTD on. */
+  readonly gtdTrials = new GtdTrials();
   /** Time of the latest fill recorded (epoch ms), 0 before any: where a look for missed fills starts. */
   lastFillTs = 0;
   /** Sequence of the last event applied (0 before any). */
@@ -120,6 +133,7 @@ export class Projections {
           return;
         }
         this.orders.set(id, { request: event.request, state: newOrderState(event.request.quantity), venueOrderId: null, refusal: null, lastSeq: seq });
+        if (event.request.timeInForce === 'GTD') this.gtdTrials.begin(event.request.symbol, id);
         return;
       }
       case 'OrderAdopted': {
@@ -136,9 +150,18 @@ export class Projections {
       case 'ReconciliationDiscrepancy':
         this.discrepancies.push({ ...event, seq });
         return;
+      case 'FeeTierChanged':
+        this.feeTiers.set(event.symbol, { ...event, seq });
+        return;
+      case 'FeeDiscrepancy':
+        this.feeDiscrepancies.push({ ...event, seq });
+        return;
       case 'OrderFilled': {
-        if (!this.recordFill(seq, event.clientOrderId, event.fill)) return;
-        this.transition(seq, event.clientOrderId, event);
+        // A fill the order cannot take (an overfill, a fill of a closed order) is an anomaly and never reaches the
+        // ledger: the books hold what the order's state allows, and reconciliation looks at the rest.
+        if (this.isRepeat(seq, event.fill)) return;
+        if (!this.transition(seq, event.clientOrderId, event)) return;
+        this.recordFill(seq, event.clientOrderId, event.fill);
         this.book(seq, event.fill);
         return;
       }
@@ -152,7 +175,9 @@ export class Projections {
         this.transition(seq, event.clientOrderId, event);
         return;
       case 'fill':
-        if (this.recordFill(seq, null, event)) this.book(seq, event);
+        if (this.isRepeat(seq, event)) return;
+        this.recordFill(seq, null, event);
+        this.book(seq, event);
         return;
       case 'deposit':
       case 'withdrawal':
@@ -168,41 +193,58 @@ export class Projections {
   }
 
   /** Records a fill under its trade id; returns false (and records why) when that trade was already recorded. */
-  private recordFill(seq: number, clientOrderId: string | null, fill: FillEvent): boolean {
-    const key = fill.tradeId === null ? `seq:${seq}` : `trade:${fill.tradeId}`;
-    if (this.fills.has(key)) {
-      this.anomaly(seq, 'DUPLICATE_FILL', `trade ${fill.tradeId} was already recorded; the repeat is ignored`);
-      return false;
-    }
-    this.fills.set(key, { seq, clientOrderId, fill });
-    if (fill.ts > this.lastFillTs) this.lastFillTs = fill.ts;
+  private fillKey(seq: number, fill: FillEvent): string {
+    return fill.tradeId === null ? `seq:${seq}` : `trade:${fill.tradeId}`;
+  }
+
+  /** Returns true (and records the anomaly) when the fill's trade was already recorded. */
+  private isRepeat(seq: number, fill: FillEvent): boolean {
+    if (!this.fills.has(this.fillKey(seq, fill))) return false;
+    this.anomaly(seq, 'DUPLICATE_FILL', `trade ${fill.tradeId} was already recorded; the repeat is ignored`);
     return true;
   }
 
-  private transition(seq: number, clientOrderId: string, event: Parameters<typeof triggerOf>[0]): void {
+  private recordFill(seq: number, clientOrderId: string | null, fill: FillEvent): void {
+    this.fills.set(this.fillKey(seq, fill), { seq, clientOrderId, fill });
+    if (fill.ts > this.lastFillTs) this.lastFillTs = fill.ts;
+  }
+
+  /** Moves an order through the transition table; returns false (recording the anomaly) when the table refuses. */
+  private transition(seq: number, clientOrderId: string, event: Parameters<typeof triggerOf>[0]): boolean {
     const order = this.orders.get(clientOrderId);
     const trigger = triggerOf(event);
     if (order === undefined || trigger === null) {
       this.anomaly(seq, 'UNKNOWN_ORDER', `${event.type} for order ${clientOrderId}, which was never submitted`);
-      return;
+      return false;
     }
     const next = transitionOrder(order.state, trigger);
     if (!next.ok) {
       this.anomaly(seq, next.error.code, `order ${clientOrderId}: ${next.error.message}`);
-      return;
+      return false;
     }
+    const venueOrderId = event.type === 'OrderAccepted' ? event.venueOrderId : order.venueOrderId;
     this.orders.set(clientOrderId, {
       ...order,
       state: next.value,
-      venueOrderId: event.type === 'OrderAccepted' ? event.venueOrderId : order.venueOrderId,
+      venueOrderId,
       refusal: event.type === 'OrderRejected' || event.type === 'OrderDenied' ? { code: event.code, reason: event.reason } : order.refusal,
       lastSeq: seq,
     });
+    if (TERMINAL_STATUSES.has(next.value.status) && this.gtdTrials.isOpen(clientOrderId)) {
+      this.gtdTrials.end(clientOrderId, gtdTrialEnd(next.value.status, venueOrderId !== null || next.value.filledQuantity.isPositive()) ?? 'void');
+    }
+    return true;
   }
 
   private book(seq: number, event: Parameters<Ledger['apply']>[0]): void {
     const booked = this.ledger.apply(event);
-    if (!booked.ok) this.anomaly(seq, booked.error.code, booked.error.message);
+    if (!booked.ok) {
+      this.anomaly(seq, booked.error.code, booked.error.message);
+      return;
+    }
+    if (event.type !== 'fill') return;
+    const spec = this.options.lookup(event.symbol);
+    if (spec.ok) this.tradedVolume.add(event.ts, quoteNotionalOf(spec.value, event.quantity, event.price));
   }
 
   /** Returns the projections as plain JSON (decimals as exact strings), valuing the ledger at `at` (epoch ms). */
@@ -237,8 +279,30 @@ export class Projections {
       equityCurve: this.equityCurve.map((point) => ({ ts: point.ts, equity: point.equity.toString() })),
       anomalies: this.anomalies,
       discrepancies: this.discrepancies,
+      fees: {
+        tiers: [...this.feeTiers.values()].sort((a, b) => a.seq - b.seq).map(feeTierJson),
+        discrepancies: this.feeDiscrepancies.map(feeDiscrepancyJson),
+      },
+      gtd: this.gtdTrials.toJson(),
     };
   }
+}
+
+/** Returns a recorded fee tier change as plain JSON (rates as exact strings). */
+export function feeTierJson(change: FeeTierChanged & { readonly seq: number }): Record<string, unknown> {
+  return {
+    seq: change.seq, ts: change.ts, symbol: change.symbol, source: change.source, oldTier: change.oldTier, tier: change.newTier,
+    makerRate: change.makerRate.toString(), takerRate: change.takerRate.toString(), volume30d: change.volume30d.toString(),
+  };
+}
+
+/** Returns a recorded fee discrepancy as plain JSON (amounts as exact strings). */
+export function feeDiscrepancyJson(found: FeeDiscrepancy & { readonly seq: number }): Record<string, unknown> {
+  return {
+    seq: found.seq, ts: found.ts, symbol: found.symbol, clientOrderId: found.clientOrderId, tradeId: found.tradeId, liquidity: found.liquidity,
+    tier: found.tier, source: found.source, currency: found.currency, expected: found.expected.toString(), actual: found.actual.toString(),
+    difference: found.actual.sub(found.expected).toString(), tolerance: found.tolerance.toString(),
+  };
 }
 
 /** Rebuilds every projection by replaying the log from the start; returns the read error that stopped it, if any. */

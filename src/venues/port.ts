@@ -90,6 +90,17 @@ export interface VenueFunding {
   readonly rate: Decimal;
 }
 
+/**
+ * The account's fee rates on one symbol as the venue reports them (ccxt `fetchTradingFee(s)`): fractions of notional
+ * (0.001 = 10 bps), and the venue's name for the account's tier, or null when it reports none.
+ */
+export interface VenueTradingFee {
+  readonly symbol: string;
+  readonly maker: Decimal;
+  readonly taker: Decimal;
+  readonly tier: string | null;
+}
+
 /** What a venue pushes about our orders. */
 export type ExecutionReport =
   | { readonly type: 'accepted'; readonly ts: number; readonly clientOrderId: string; readonly venueOrderId: string }
@@ -134,6 +145,12 @@ export interface Venue {
    * without it has its missed fills booked to the account instead.
    */
   orderFills?(symbol: string, clientOrderId: string): Promise<Result<readonly FillEvent[], VenueError>>;
+  /**
+   * The account's fee rates on `symbol`. Optional: a venue that reports them has its rates used by the gate instead
+   * of the config's schedule (see gate/venue-fee-rates.ts); a venue without it, or whose answer is an error, is
+   * charged by the schedule.
+   */
+  tradingFee?(symbol: string): Promise<Result<VenueTradingFee, VenueError>>;
   /** Receives our execution reports until unsubscribed. */
   onExecution(listener: (report: ExecutionReport) => void): Unsubscribe;
   /** Receives market data for a symbol until unsubscribed. */

@@ -137,7 +137,7 @@ export class AlgoDriver {
     for (const action of actions) {
       if (action.kind === 'submit') {
         this.sent.push({ ts: this.now, order: action.order, parentId: action.parentId, tradesSeen: this.trades.length });
-        this.gate.recordSent(action.order, this.now, false);
+        this.gate.recordSent(action.order, this.now);
         const result = await this.venue.submit(action.order);
         if (!result.ok && !this.reported.has(action.order.clientOrderId)) {
           const report: ExecutionReport = { type: 'rejected', ts: this.now, clientOrderId: action.order.clientOrderId, error: result.error };

@@ -4,7 +4,7 @@ import type { PortfolioView, StrategyMarketEvent } from '../../src/strategy/stra
 
 /** A flat account (or one whose position the test sets), with no open parents unless given. */
 export function flatPortfolio(position: () => Decimal = () => Decimal.ZERO, open: () => readonly ParentProgress[] = () => []): PortfolioView {
-  return { position, cash: () => Decimal.of('1000000'), openParents: open };
+  return { position, cash: () => Decimal.of('1000000'), openParents: open, mark: () => undefined, equity: () => Decimal.of('1000000'), symbols: () => [] };
 }
 
 /**

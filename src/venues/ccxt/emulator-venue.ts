@@ -41,6 +41,8 @@ export function emulatorVenue(options: EmulatorVenueOptions): CcxtVenue {
   api.public = `${options.restUrl}/api/v3`;
   api.private = `${options.restUrl}/api/v3`;
   api.v1 = `${options.restUrl}/api/v1`;
+  // Binance serves the account's trading fees under /sapi (fetchTradingFee): ask the emulator, never api.binance.com.
+  api.sapi = `${options.restUrl}/sapi/v1`;
   // The emulator is a spot account: derivative positions and funding live on Binance's other hosts, which it does not serve.
   const has = exchange.has as Record<string, boolean | string | undefined>;
   has.fetchPositions = false;

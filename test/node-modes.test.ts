@@ -3,14 +3,12 @@ import { describe, test } from 'node:test';
 import { type KeelConfig, defaultConfig } from '../src/config/schema.js';
 import { Decimal } from '../src/domain/decimal.js';
 import { ReadOnlyVenue, modeLabel, resolveMode } from '../src/app/modes.js';
-import { runReplay } from '../src/app/paper.js';
-import { REPLAY_START_TS, bundledCapturePath, replayBtcUsdt } from '../src/app/sources.js';
-import { loadCapture } from '../src/market/capture-input.js';
-import { exampleStrategies } from '../src/app/starter-strategies.js';
+import { REPLAY_START_TS } from '../src/app/sources.js';
 import { MemoryEventStore } from '../src/store/memory-event-store.js';
-import { DEFAULT_EMULATOR_BALANCES } from '../src/venues/server/emulator.js';
 import { SimulatedVenue } from '../src/venues/sim/simulated-venue.js';
 import { ManualClock } from '../src/domain/clock.js';
+import { CrossingStrategy } from './support/crossing-strategy.js';
+import { CAPTURE_BALANCES, captureBtcUsdt, captureInputs, runTestNode } from './support/node-setup.js';
 
 function withMode(mode: Partial<KeelConfig['mode']>, venue: Partial<KeelConfig['venue']> = {}): KeelConfig {
   const config = defaultConfig();
@@ -18,15 +16,12 @@ function withMode(mode: Partial<KeelConfig['mode']>, venue: Partial<KeelConfig['
 }
 
 async function replayIn(config: KeelConfig, flags: Parameters<typeof resolveMode>[1] = {}) {
-  const spec = replayBtcUsdt();
-  const inputs = await loadCapture({ file: bundledCapturePath(), spec });
-  assert.ok(inputs.ok);
   const mode = resolveMode(config, flags);
   assert.ok(mode.ok);
   const store = new MemoryEventStore();
-  const result = await runReplay({ config, mode: mode.value, spec, strategies: exampleStrategies(), inputs: inputs.value.inputs, startTs: REPLAY_START_TS, store, balances: DEFAULT_EMULATOR_BALANCES });
-  assert.ok(result.ok);
-  return { ...result.value, store };
+  const { assembled, sim } = await runTestNode({ config, mode: mode.value, strategies: [new CrossingStrategy('BTCUSDT', Decimal.of('0.001'), 4, 1_000)], store }, await captureInputs(3_000));
+  await assembled.node.stop();
+  return { summary: assembled.summary(), assembled, sim, store };
 }
 
 describe('trading modes', () => {
@@ -43,8 +38,8 @@ describe('trading modes', () => {
   });
 
   test('the read-only port refuses every submit with READ_ONLY and never reaches the venue behind it', async () => {
-    const spec = replayBtcUsdt();
-    const sim = new SimulatedVenue({ clock: new ManualClock(REPLAY_START_TS), instruments: [spec], balances: DEFAULT_EMULATOR_BALANCES });
+    const spec = captureBtcUsdt();
+    const sim = new SimulatedVenue({ clock: new ManualClock(REPLAY_START_TS), instruments: [spec], balances: CAPTURE_BALANCES });
     const port = new ReadOnlyVenue(sim);
     const refused = await port.submit({
       clientOrderId: 'ro-1', symbol: 'BTCUSDT', side: 'buy', type: 'LIMIT', timeInForce: 'GTC', quantity: Decimal.of('0.001'), price: Decimal.of('60000'),
@@ -55,27 +50,63 @@ describe('trading modes', () => {
     assert.deepEqual(open.ok ? null : open.error.code, 'ORDER_NOT_FOUND');
   });
 
-  test('read-only replay: every order is recorded as rejected READ_ONLY, nothing fills, the balances stay as deposited', async () => {
-    const { summary, engine } = await replayIn(withMode({ read_only: true }));
+  test('read-only: every order is recorded as denied READ_ONLY by the node (a local refusal, never a venue rejection), nothing fills', async () => {
+    const { summary, assembled, sim } = await replayIn(withMode({ read_only: true }));
     assert.equal(summary.mode, 'PAPER+READ_ONLY');
-    assert.ok(summary.orders > 0);
+    assert.equal(summary.orders, 4);
     assert.equal(summary.fills, 0);
-    assert.deepEqual(summary.balances, { BTC: '1', USDT: '100000' });
-    for (const view of engine.projections.orders.values()) {
-      assert.equal(view.state.status, 'REJECTED');
+    assert.deepEqual(summary.balances, { USDT: '100000' });
+    for (const view of assembled.node.projections.orders.values()) {
+      assert.equal(view.state.status, 'DENIED');
       assert.equal(view.refusal?.code, 'READ_ONLY');
     }
+    // The venue port never saw an order: the read-only wrapper behind the node refused none.
+    assert.deepEqual(await sim.openOrders().then((r) => (r.ok ? r.value.length : -1)), 0);
   });
 
-  test('DRY_RUN: orders are gated and recorded, none is sent (the simulator never sees one)', async () => {
-    const { summary, engine } = await replayIn(withMode({ trading: 'DRY_RUN' }));
+  test('DRY_RUN: orders are gated and recorded, each denied DRY_RUN; none is sent (the simulator never sees one)', async () => {
+    const { summary, assembled, sim } = await replayIn(withMode({ trading: 'DRY_RUN' }));
     assert.equal(summary.mode, 'DRY_RUN');
-    assert.ok(summary.orders > 0);
+    assert.equal(summary.orders, 4);
     assert.equal(summary.fills, 0);
-    for (const view of engine.projections.orders.values()) assert.equal(view.state.status, 'NEW');
-    const simOrders = await engine['options'].sim!.openOrders();
+    for (const view of assembled.node.projections.orders.values()) {
+      assert.equal(view.state.status, 'DENIED');
+      assert.equal(view.refusal?.code, 'DRY_RUN');
+    }
+    const simOrders = await sim.openOrders();
     assert.deepEqual(simOrders.ok ? simOrders.value : null, []);
-    assert.equal((await engine['options'].sim!.fills('BTCUSDT', 0)).ok, true);
+    const simFills = await sim.fills('BTCUSDT', 0);
+    assert.deepEqual(simFills.ok ? simFills.value : null, []);
+  });
+
+  test('a halted node records each new child as denied TRADING_HALTED, and trades again once resumed', async () => {
+    const mode = resolveMode(defaultConfig());
+    assert.ok(mode.ok);
+    const inputs = await captureInputs(3_000);
+    const { assembled } = await runTestNode({ mode: mode.value, strategies: [new CrossingStrategy('BTCUSDT', Decimal.of('0.001'), 8, 20_000)] }, []);
+    const node = assembled.node;
+    node.halt('COMMAND', 'operator halt');
+    for (const input of inputs.slice(0, 1_500)) {
+      node.onMarket(input);
+      if (node.busy) await node.idle();
+    }
+    await node.idle();
+    const denied = [...node.projections.orders.values()];
+    assert.ok(denied.length >= 1);
+    for (const view of denied) {
+      assert.equal(view.state.status, 'DENIED');
+      assert.equal(view.refusal?.code, 'TRADING_HALTED');
+      assert.match(view.refusal?.reason ?? '', /COMMAND: operator halt/);
+    }
+    assert.equal(node.resume('COMMAND'), true);
+    assert.equal(node.haltedReason, null);
+    for (const input of inputs.slice(1_500)) {
+      node.onMarket(input);
+      if (node.busy) await node.idle();
+    }
+    await node.idle();
+    assert.ok([...node.projections.orders.values()].some((view) => view.state.status === 'FILLED'), 'an order filled after the resume');
+    assert.equal(node.resume('STORE_FAILED'), false);
   });
 });
 

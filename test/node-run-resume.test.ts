@@ -7,8 +7,8 @@ import { defaultConfig } from '../src/config/schema.js';
 import { runSession } from '../src/app/run-session.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { rebuildProjections } from '../src/store/projections.js';
-import { projectionSettings } from '../src/app/paper.js';
-import { replayBtcUsdt } from '../src/app/sources.js';
+import { projectionSettings } from '../src/app/sim-node.js';
+import { defaultSpecs } from './support/node-setup.js';
 
 async function session(dir: string, ms: number) {
   const controller = new AbortController();
@@ -33,7 +33,7 @@ test('keel run resumes through recovery: the second session rebuilds from the lo
     // The log alone rebuilds the ledger the second session ended with, without an anomaly.
     const opened = await SqliteEventStore.open({ path: second.storePath });
     assert.ok(opened.ok);
-    const rebuilt = await rebuildProjections(opened.value.store, projectionSettings(defaultConfig(), replayBtcUsdt()));
+    const rebuilt = await rebuildProjections(opened.value.store, projectionSettings(defaultConfig(), defaultSpecs()));
     await opened.value.store.close();
     assert.ok(rebuilt.ok);
     assert.deepEqual(rebuilt.value.anomalies, []);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { defaultConfig } from '../src/config/schema.js';
 import { Decimal } from '../src/domain/decimal.js';
 import { EMULATOR_DEFAULT_KEY, runSession } from '../src/app/run-session.js';
-import { projectionSettings } from '../src/app/paper.js';
+import { projectionSettings } from '../src/app/sim-node.js';
 import { rebuildProjections } from '../src/store/projections.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { emulatorBtcUsdt, startEmulator } from '../src/venues/server/emulator.js';
@@ -18,7 +18,14 @@ test('keel run against keel venue serve: the store, the emulator and the ledger 
   assert.ok(started.ok);
   const emulator = started.value;
   try {
-    const config = defaultConfig();
+    // The emulator lists BTC/USDT spot: the run trades that instrument alone, with the crossing strategy below. The
+    // account holds 1 BTC (about 50,000 USDT), which counts as exposure: the caps leave room for it.
+    const defaults = defaultConfig();
+    const config = {
+      ...defaults,
+      instruments: [{ symbol: 'BTC/USDT', spec: {}, strategies: [] }],
+      risk: { ...defaults.risk, max_symbol_exposure_usd: '100000', max_position_usd: '100000', max_position_pct_per_symbol: 1, max_exposure_pct: 1, max_total_at_risk_pct: 1, max_asset_at_risk_pct: 1 },
+    };
     const controller = new AbortController();
     const lines: string[] = [];
     // The example strategies trade when the emulator's random market gives them a reason, which a few seconds may not;
@@ -37,7 +44,7 @@ test('keel run against keel venue serve: the store, the emulator and the ledger 
     const opened = await SqliteEventStore.open({ path: outcome.value.storePath });
     assert.ok(opened.ok);
     const spec = { ...emulatorBtcUsdt(), symbol: 'BTC/USDT' };
-    const rebuilt = await rebuildProjections(opened.value.store, projectionSettings(config, spec));
+    const rebuilt = await rebuildProjections(opened.value.store, projectionSettings(config, [spec]));
     await opened.value.store.close();
     assert.ok(rebuilt.ok);
     const projections = rebuilt.value;
