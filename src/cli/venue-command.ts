@@ -92,7 +92,7 @@ export function registerVenueCommand(program: Command, io: CliIo, setExit: (code
     .command('serve')
     .description('serve keel\'s exchange emulator on 127.0.0.1 in the Binance spot dialect (REST /api/v3 and WebSocket streams); prints one JSON line with its URLs')
     .option('--port <port>', 'port to listen on (0 takes any free port)', '0')
-    .option('--replay <file>', 'replay a recorded Binance capture (the `keel book` format) instead of the synthetic market')
+    .option('--replay <file>', 'replay a recorded capture (any format `keel book` reads; its first symbol drives BTCUSDT) instead of the synthetic market')
     .option('--seed <n>', 'seed of the synthetic market (default 1)')
     .option('--state <db>', 'SQLite file keeping orders, fills and balances across restarts')
     .option('--balance <asset=amount>', 'starting balance of a new account (repeatable; default USDT=100000 BTC=1)', (value: string, previous: string[]) => [...previous, value], [] as string[])

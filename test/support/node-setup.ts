@@ -7,7 +7,8 @@ import type { AssembledNode } from '../../src/app/node-assembly.js';
 import { buildSimNode, feed } from '../../src/app/sim-node.js';
 import { loadBundledCatalog } from '../../src/venues/ccxt/market-catalog.js';
 import { resolveInstruments } from '../../src/venues/resolve-instruments.js';
-import { REPLAY_START_TS, bundledCapturePath, loadCapture } from '../../src/app/sources.js';
+import { REPLAY_START_TS, bundledCapturePath } from '../../src/app/sources.js';
+import { loadCapture } from '../../src/market/capture-input.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { MemoryEventStore } from '../../src/store/memory-event-store.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
@@ -39,9 +40,9 @@ export const CAPTURE_BALANCES: readonly StartingBalance[] = [{ currency: 'USDT',
 
 /** Returns the first `count` events of the bundled capture as BTCUSDT input (all when absent). */
 export async function captureInputs(count?: number): Promise<SimMarketInput[]> {
-  const loaded = await loadCapture(bundledCapturePath(), captureBtcUsdt());
+  const loaded = await loadCapture({ file: bundledCapturePath(), spec: captureBtcUsdt() });
   assert.ok(loaded.ok);
-  return count === undefined ? loaded.value : loaded.value.slice(0, count);
+  return count === undefined ? loaded.value.inputs : loaded.value.inputs.slice(0, count);
 }
 
 /** What a test node is built with; everything but the strategies has a default. */

@@ -1,6 +1,6 @@
 import type { Decimal } from '../../domain/decimal.js';
 import { type InputError, inputError } from '../../input/input-error.js';
-import { type CaptureScales, type StepScale, STEPS_OFF_INCREMENT, STEPS_TOO_LARGE, parseStepsAt } from './binance-capture.js';
+import { type CaptureScales, type StepScale, STEPS_OFF_INCREMENT, STEPS_TOO_LARGE, parseStepsAt, roundedLots } from './binance-capture.js';
 
 /**
  * The sequence fields a venue puts on a message, normalized. Each is undefined when the venue (or the message) has
@@ -135,6 +135,10 @@ export function stepsOf(text: unknown, scale: StepScale, increment: Decimal, fie
   if (typeof text !== 'string') throw new RecordProblem(field, text, `${what} must be a decimal string`);
   const result = parseStepsAt(text, 0, text.length, scale);
   if (result >= 0) return result;
+  if (result === STEPS_OFF_INCREMENT && what === 'size') {
+    const rounded = roundedLots(text, increment);
+    if (rounded !== undefined) return rounded;
+  }
   if (result === STEPS_OFF_INCREMENT) {
     throw new RecordProblem(field, text, `${what} is not a multiple of the increment ${increment}`);
   }
