@@ -21,12 +21,12 @@ import { type ModeSettings, modeLabel, venueForMode } from './modes.js';
 import { buildSimEngine, projectionSettings, startingBalances } from './paper.js';
 import { REPLAY_START_TS, SYNTHETIC_START_TS, bundledCapturePath, inputFromVenue, loadCapture, replayBtcUsdt, shifted, syntheticInputs } from './sources.js';
 import { exampleStrategies } from './starter-strategies.js';
+import { type ApiKeyPair, DEFAULT_EMULATOR_KEYS } from './venue-credentials.js';
 import { loadStrategyModules } from './strategy-module.js';
 import type { Strategy } from '../strategy/strategy.js';
 
-/** The key pair `keel venue serve` accepts by default (a paper account on loopback, not a secret). */
-export const EMULATOR_DEFAULT_KEY = 'keel-emulator-key';
-const EMULATOR_DEFAULT_SECRET = 'keel-emulator-secret';
+/** The key `keel venue serve` accepts by default (a paper account on loopback, not a secret). */
+export const EMULATOR_DEFAULT_KEY = DEFAULT_EMULATOR_KEYS.apiKey;
 
 /** Everything `keel run` takes. */
 export interface RunOptions {
@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly synthetic: boolean;
   /** Trade `keel venue serve` at this URL (http://127.0.0.1:PORT) through ccxt's binance client instead of the in-process simulator. */
   readonly venueUrl?: string;
+  /** The keys to sign with at `venueUrl`, as `venueUrlKeys` chose them; the emulator's defaults when absent, never the config's. */
+  readonly venueKeys?: ApiKeyPair;
   /**
    * LIVE: trade the exchange `config.venue` names through CCXT (`createCcxtVenue`), with the configured keys. Only
    * after the LIVE guard (`resolveMode`: explicit confirmation, keys, a real exchange) passed; never with `venueUrl`.
@@ -205,8 +207,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
       let venue: CcxtVenue;
       let where: string;
       if (options.venueUrl !== undefined) {
-        const apiKey = config.venue.api_key ?? EMULATOR_DEFAULT_KEY;
-        const secret = config.venue.api_secret ?? EMULATOR_DEFAULT_SECRET;
+        const { apiKey, secret } = options.venueKeys ?? DEFAULT_EMULATOR_KEYS;
         exchange = await emulatorExchange(options.venueUrl, apiKey, secret);
         venue = new CcxtVenue({
           exchange, clock: systemClock, sleeper: timerSleeper, random: Math.random, credentials: { apiKey, secret }, requestsPerSecond: 50, burst: 20,

@@ -15,7 +15,7 @@ import { timerSleeper } from '../venues/ccxt/retry.js';
 import type { Venue } from '../venues/port.js';
 import { loadCliConfig } from './config-options.js';
 import { type CliIo, ExitCode } from './io.js';
-import { DEFAULT_EMULATOR_API_KEY } from './venue-command.js';
+import { EMULATOR_KEY_VARIABLES, emulatorKeysFrom } from '../app/venue-credentials.js';
 
 interface StoreFlags {
   readonly db?: string;
@@ -31,8 +31,8 @@ interface EventsFlags extends StoreFlags {
 
 interface ReconcileFlags extends StoreFlags {
   readonly venueUrl?: string;
-  readonly apiKey: string;
-  readonly apiSecret: string;
+  readonly apiKey?: string;
+  readonly apiSecret?: string;
   readonly symbol: string[];
 }
 
@@ -209,7 +209,8 @@ function reconcileVenue(flags: ReconcileFlags, config: KeelConfig, io: CliIo): V
       io.err(`error: --venue-url must be the emulator's REST base URL such as http://127.0.0.1:8080 (value: ${JSON.stringify(flags.venueUrl)})\n`);
       return undefined;
     }
-    return emulatorVenue({ restUrl: flags.venueUrl, apiKey: flags.apiKey, apiSecret: flags.apiSecret, clock, sleeper: timerSleeper, random: () => random.next() });
+    const keys = emulatorKeysFrom(io.env);
+    return emulatorVenue({ restUrl: flags.venueUrl, apiKey: flags.apiKey ?? keys.apiKey, apiSecret: flags.apiSecret ?? keys.secret, clock, sleeper: timerSleeper, random: () => random.next() });
   }
   if (config.venue.name === 'sim') {
     io.err('error: keel reconcile needs a venue: give --venue-url URL (keel venue serve) or a config whose venue.name is a ccxt exchange\n');
@@ -294,8 +295,8 @@ export function registerStoreCommands(program: Command, io: CliIo, setExit: (cod
     });
   storeOptions(program.command('reconcile').description('reconcile the event log with the venue, record each discrepancy, and print them (exit 3 when not reconciled)'))
     .option('--venue-url <url>', 'REST base URL of keel venue serve (the emulator); default: the config\'s ccxt venue')
-    .option('--api-key <key>', 'emulator API key', DEFAULT_EMULATOR_API_KEY)
-    .option('--api-secret <secret>', 'emulator API secret', 'keel-emulator-secret')
+    .option('--api-key <key>', `emulator API key (default: ${EMULATOR_KEY_VARIABLES.apiKey}, else the emulator's default)`)
+    .option('--api-secret <secret>', `emulator API secret; visible to other users in ps, so prefer ${EMULATOR_KEY_VARIABLES.secret} (default: that variable, else the emulator's default)`)
     .option('--symbol <symbol>', 'also check fills of this symbol (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .action(async (flags: ReconcileFlags) => {
       setExit(await runReconcile(flags, io));

@@ -11,6 +11,7 @@ import type { EmulatorExchange, NewOrder, PublicMessage } from './emulator-excha
 import { FaultPlan, NO_FAULT_RATES } from './fault-plan.js';
 import type { MarketFeed } from './market-feed.js';
 import { type ApiCredentials, verifyApiKey, verifySignedRequest } from './request-auth.js';
+import { parseRequestTarget } from './request-target.js';
 
 /** How the Binance-dialect server is set up. */
 export interface BinanceServerOptions {
@@ -30,7 +31,19 @@ export interface BinanceServerOptions {
   readonly holdMs?: number;
   /** 0 (the default) takes any free port. The server listens on 127.0.0.1 only. */
   readonly port?: number;
+  /**
+   * Told of a bug met while serving one request or message (the request is answered -1000 and the server keeps
+   * serving); `keel venue serve` prints it as one line. Never told of a client's bad input: that is a typed refusal.
+   */
+  readonly onInternalError?: (error: unknown) => void;
 }
+
+/** Largest request body the server reads, bytes: a larger one is refused with HTTP 413, never cut short. */
+export const MAX_BODY_BYTES = 65_536;
+/** Largest WebSocket message the server accepts, bytes; a larger one closes the connection (1009). */
+export const MAX_WS_MESSAGE_BYTES = 65_536;
+/** Streams one WebSocket connection may hold (Binance's limit per connection). */
+export const MAX_STREAMS_PER_CONNECTION = 1024;
 
 /** What a handler answers: a JSON body, or Binance's refusal. */
 type Reply = Result<unknown, BinanceError>;
@@ -60,7 +73,7 @@ function baseStream(name: string): string {
  */
 export class BinanceServer {
   private readonly http: Server;
-  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
   private readonly clients = new Set<StreamClient>();
   private readonly listenKeys = new Set<string>();
   private readonly held = new Set<ServerResponse>();
@@ -72,17 +85,35 @@ export class BinanceServer {
   private generatedIds = 0;
   private listenKeySeq = 0;
   private closed = false;
+  /** Bugs met while serving (see {@link BinanceServerOptions.onInternalError}); 0 on a healthy server. */
+  internalErrors = 0;
   private readonly unsubscribe: Array<() => void> = [];
 
   private constructor(private readonly options: BinanceServerOptions) {
     this.faults = options.faults ?? new FaultPlan(NO_FAULT_RATES, 1);
     this.holdMs = options.holdMs ?? 30_000;
     this.http = createServer((req, res) => {
-      void this.onRequest(req, res);
+      this.onRequest(req, res).catch((error: unknown) => {
+        this.internalError(error);
+        sendError(res, BinanceErrors.unknown('An unknown error occurred while processing the request.'));
+      });
     });
-    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.onUpgrade(req, socket, head);
+      } catch (error) {
+        this.internalError(error);
+        socket.destroy();
+      }
+    });
     this.unsubscribe.push(options.exchange.onPublic((message) => this.onPublic(message)));
     this.unsubscribe.push(options.exchange.onUser((payload) => this.onUser(payload)));
+  }
+
+  /** Counts a bug met while serving and tells the owner; the request or message that met it is refused. */
+  private internalError(error: unknown): void {
+    this.internalErrors += 1;
+    this.options.onInternalError?.(error);
   }
 
   /** Starts listening on 127.0.0.1 and returns the running server. */
@@ -153,11 +184,22 @@ export class BinanceServer {
   // -------------------------------------------------------------------------------------------------------- REST
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawBody = await readBody(req);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const target = parseRequestTarget(req.url);
     const method = req.method ?? 'GET';
-    if (!url.pathname.startsWith('/api/v3/')) {
-      send(res, 404, { code: -1000, msg: `Unknown endpoint ${method} ${url.pathname}` });
+    const body = await readBody(req);
+    if (!body.ok) {
+      // The rest of an oversize body is not read: answer, then close the connection it is still arriving on.
+      res.once('finish', () => req.socket.destroy());
+      sendError(res, BinanceErrors.payloadTooLarge(MAX_BODY_BYTES), { connection: 'close' });
+      return;
+    }
+    const rawBody = body.value;
+    if (target === null) {
+      sendError(res, BinanceErrors.malformedRequest('The request target must be a path such as /api/v3/ping.'));
+      return;
+    }
+    if (!target.path.startsWith('/api/v3/')) {
+      send(res, 404, { code: -1000, msg: `Unknown endpoint ${method} ${printable(target.path)}` });
       return;
     }
     const fault = this.faults.nextRequest();
@@ -173,7 +215,7 @@ export class BinanceServer {
       sendError(res, BinanceErrors.tooManyRequests(this.options.requestLimit?.requests ?? 6000, this.options.requestLimit?.windowMs ?? 60_000), { 'retry-after': '1' });
       return;
     }
-    const params = new URLSearchParams(url.search);
+    const params = new URLSearchParams(target.query);
     for (const [key, value] of new URLSearchParams(rawBody)) params.append(key, value);
     const header = req.headers['x-mbx-apikey'];
     const apiKeyHeader = Array.isArray(header) ? header[0] : header;
@@ -181,8 +223,8 @@ export class BinanceServer {
       await this.advance();
       const limited = this.checkRequestLimit();
       if (limited !== null) return err(limited);
-      return this.route(method, url.pathname.slice('/api/v3'.length), params, {
-        apiKeyHeader, rawQuery: url.search.replace(/^\?/, ''), rawBody, params,
+      return this.route(method, target.path.slice('/api/v3'.length), params, {
+        apiKeyHeader, rawQuery: target.query, rawBody, params,
       });
     });
     if (fault === 'drop') {
@@ -264,7 +306,7 @@ export class BinanceServer {
         return this.signedRoute(route, params);
       }
       default:
-        return err({ status: 404, code: -1000, msg: `Unknown endpoint ${route}` });
+        return err({ status: 404, code: -1000, msg: `Unknown endpoint ${printable(route)}` });
     }
   }
 
@@ -380,16 +422,20 @@ export class BinanceServer {
   // --------------------------------------------------------------------------------------------------- WebSocket
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname;
+    const target = parseRequestTarget(req.url);
+    if (target === null) {
+      socket.destroy();
+      return;
+    }
+    const path = target.path;
     let client: Omit<StreamClient, 'socket'>;
     if (path === '/stream') {
-      const streams = (url.searchParams.get('streams') ?? '').split('/').filter((name) => STREAM_NAME.test(name));
+      const streams = (new URLSearchParams(target.query).get('streams') ?? '').split('/').filter((name) => STREAM_NAME.test(name)).slice(0, MAX_STREAMS_PER_CONNECTION);
       client = { combined: true, streams: new Set(streams), listenKey: null };
     } else if (path === '/ws' || path.startsWith('/ws/')) {
       const rest = path.slice('/ws/'.length);
       if (this.listenKeys.has(rest)) client = { combined: false, streams: new Set(), listenKey: rest };
-      else client = { combined: false, streams: new Set(rest.split('/').filter((name) => STREAM_NAME.test(name))), listenKey: null };
+      else client = { combined: false, streams: new Set(rest.split('/').filter((name) => STREAM_NAME.test(name)).slice(0, MAX_STREAMS_PER_CONNECTION)), listenKey: null };
     } else {
       socket.destroy();
       return;
@@ -399,25 +445,33 @@ export class BinanceServer {
       this.clients.add(connected);
       ws.on('close', () => this.clients.delete(connected));
       ws.on('error', () => this.clients.delete(connected));
-      ws.on('message', (data: Buffer) => this.onClientMessage(connected, data.toString('utf8')));
+      ws.on('message', (data: Buffer) => {
+        try {
+          this.onClientMessage(connected, data.toString('utf8'));
+        } catch (error) {
+          this.internalError(error);
+          this.sendTo(connected, { error: { code: 0, msg: 'Internal error.' }, id: null });
+        }
+      });
     });
   }
 
   /** Handles Binance's live subscribing: SUBSCRIBE, UNSUBSCRIBE and LIST_SUBSCRIPTIONS, answered by `id`. */
   private onClientMessage(client: StreamClient, text: string): void {
-    let message: { method?: unknown; params?: unknown; id?: unknown };
-    try {
-      message = JSON.parse(text) as typeof message;
-    } catch {
-      this.sendTo(client, { error: { code: 3, msg: 'Invalid JSON: expected value at line 1 column 1' } });
+    const message = parseClientRequest(text);
+    if (!message.ok) {
+      this.sendTo(client, message.error);
       return;
     }
-    const id = message.id ?? null;
-    const names = Array.isArray(message.params) ? message.params.filter((name): name is string => typeof name === 'string') : [];
-    switch (message.method) {
+    const { method, names, id } = message.value;
+    switch (method) {
       case 'SUBSCRIBE':
         if (names.some((name) => !STREAM_NAME.test(name))) {
           this.sendTo(client, { error: { code: 2, msg: 'Invalid request: unknown stream name' }, id });
+          return;
+        }
+        if (new Set([...client.streams, ...names]).size > MAX_STREAMS_PER_CONNECTION) {
+          this.sendTo(client, { error: { code: 2, msg: `Invalid request: at most ${MAX_STREAMS_PER_CONNECTION} streams per connection` }, id });
           return;
         }
         for (const name of names) client.streams.add(name);
@@ -458,17 +512,66 @@ export class BinanceServer {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** Reads a request's body up to {@link MAX_BODY_BYTES}; a larger one (announced or sent) is refused, not cut short. */
+function readBody(req: IncomingMessage): Promise<Result<string, 'too_large'>> {
+  const announced = Number(req.headers['content-length'] ?? 0);
+  if (announced > MAX_BODY_BYTES) return Promise.resolve(err('too_large'));
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size <= 65_536) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      req.removeListener('data', onData);
+      req.pause();
+      resolve(err('too_large'));
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(ok(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', () => resolve(ok('')));
   });
+}
+
+/** A client's WebSocket request: Binance's `{"method", "params", "id"}`. */
+interface ClientRequest {
+  readonly method: unknown;
+  /** The stream names among `params` (other values are ignored, as Binance does). */
+  readonly names: readonly string[];
+  /** Echoed in the answer: a number, a string or null, as Binance allows. */
+  readonly id: number | string | null;
+}
+
+/**
+ * Parses a WebSocket text frame as Binance's request object, or returns the error frame Binance sends: code 3 for text
+ * that is not JSON, code 2 for JSON that is not a request object (`null`, `[]`, `5`) or whose `id` is not a number,
+ * a string or null.
+ */
+export function parseClientRequest(text: string): Result<ClientRequest, { readonly error: { readonly code: number; readonly msg: string }; readonly id: null }> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return err({ error: { code: 3, msg: 'Invalid JSON: expected value at line 1 column 1' }, id: null });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return err({ error: { code: 2, msg: 'Invalid request: a request must be a JSON object' }, id: null });
+  }
+  const message = parsed as { method?: unknown; params?: unknown; id?: unknown };
+  const id = message.id ?? null;
+  if (id !== null && typeof id !== 'string' && !(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) {
+    return err({ error: { code: 2, msg: 'Invalid request: request ID must be an unsigned integer, a string or null' }, id: null });
+  }
+  const names = Array.isArray(message.params) ? message.params.filter((name): name is string => typeof name === 'string') : [];
+  return ok({ method: message.method, names, id });
+}
+
+/** Returns client text fit to echo in a refusal: escapes control bytes and cuts it to 80 characters. */
+function printable(text: string): string {
+  const cut = text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return JSON.stringify(cut).slice(1, -1);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -489,9 +592,13 @@ function intParam(params: URLSearchParams, name: string, fallback: number, min: 
   return ok(value);
 }
 
+/** Binance's syntax for a quantity or price parameter: plain digits, no sign, exponent or whitespace. */
+const DECIMAL_PARAM = /^([0-9]{1,20})(\.[0-9]{1,20})?$/;
+
 function decimalParam(params: URLSearchParams, name: string): Result<Decimal, BinanceError> {
   const text = params.get(name);
   if (text === null || text === '') return err(BinanceErrors.mandatoryParameter(name));
+  if (!DECIMAL_PARAM.test(text)) return err(BinanceErrors.badParameter(name, '^([0-9]{1,20})(\\.[0-9]{1,20})?$'));
   const parsed = Decimal.parse(text);
   return parsed.ok ? ok(parsed.value) : err(BinanceErrors.badParameter(name, 'a decimal number'));
 }
