@@ -108,7 +108,10 @@ function exactMid(book: OrderBook): Decimal | undefined {
 export async function runGateScenario(scenario: GateScenario, source: string): Promise<Result<ScenarioReport, InputError[]>> {
   const now = scenario.now;
   const config = scenario.config;
-  const ledgerOptions = { valuationCurrency: config.portfolio.valuation_currency, markStalenessMs: config.portfolio.mark_staleness_seconds * 1000 };
+  // Margin: the scenario's positions are booked as fills at their entry price, whatever cash it gives.
+  const ledgerOptions = {
+    valuationCurrency: config.portfolio.valuation_currency, markStalenessMs: config.portfolio.mark_staleness_seconds * 1000, negativeBalances: 'allow' as const,
+  };
   const lookup = (symbol: string): Result<InstrumentSpec, { code: 'INVALID_INSTRUMENT'; symbol: string; field: string; message: string }> => {
     const spec = scenarioInstrument(scenario, symbol);
     return spec.ok ? spec : err({ code: 'INVALID_INSTRUMENT', symbol, field: 'symbol', message: spec.error });
