@@ -205,10 +205,13 @@ test('issue 14 item 8: deposit, withdrawal, funding and fee amounts are bounded 
   const huge = await keel(['ledger', accountWith('{"type":"deposit","ts":"2024-01-01T09:01:00Z","currency":"USD","amount":"1e9999"}')]);
   assert.equal(huge.code, 1);
   assert.match(huge.stderr, /events\.jsonl:2: field amount: "1e9999" is too large: a decimal must be below 10\^40/);
-  const long = await keel(['ledger', accountWith(`{"type":"deposit","ts":"2024-01-01T09:01:00Z","currency":"USD","amount":"${'9'.repeat(1_000_000)}"}`)]);
+  const long = await keel(['ledger', accountWith(`{"type":"deposit","ts":"2024-01-01T09:01:00Z","currency":"USD","amount":"${'9'.repeat(60_000)}"}`)]);
   assert.equal(long.code, 1);
   assert.match(long.stderr, /field amount: "9{40}…" is longer than 256 characters/);
   assert.ok(long.stderr.length < 1_000, 'the refused text is not echoed whole');
+  const line = await keel(['ledger', accountWith(`{"type":"deposit","ts":"2024-01-01T09:01:00Z","currency":"USD","amount":"${'9'.repeat(1_000_000)}"}`)]);
+  assert.equal(line.code, 1);
+  assert.match(line.stderr, /events\.jsonl:2: is longer than 65536 bytes: not an event/);
   const fee = await keel(['ledger', accountWith('{"type":"fill","ts":"2024-01-01T09:01:00Z","symbol":"BTC-USD","side":"buy","qty":"0.01","price":"500","fee":"1e16","fee_currency":"USD","liquidity":"taker"}')]);
   assert.match(fee.stderr, /field fee: fee must be at most 1000000000000000/);
 });
