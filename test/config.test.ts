@@ -354,3 +354,15 @@ test('issue 14 item 4: keel ledger --instruments refuses an alias bomb as bad YA
   assert.equal(code, 1);
   assert.match(stderr, /instruments\.yaml: is not valid YAML or JSON: expands aliases too far/);
 });
+
+test('a decimal setting the code could not hold exactly is refused when loaded, not thrown on when read', async () => {
+  const long = await keel(['config', 'check'], { RISK_DAILY_LOSS_LIMIT: '1'.repeat(50) });
+  assert.equal(long.code, 1);
+  assert.match(long.stderr, /^error: risk\.daily_loss_limit: "1{40}…" is too large: a decimal must be below 10\^40/m);
+  const precise = await keel(['config', 'check'], { MIN_TRADE_NOTIONAL_USD: '0.0000000000000000001' });
+  assert.match(precise.stderr, /^error: policy\.min_trade_notional_usd: .* has more than 18 fractional digits/m);
+  const dir = tempDir({ 'keel.yaml': 'margin:\n  windows:\n    NORMAL:\n      max_leverage: 5e-324\n' });
+  const tiny = await keel(['config', 'check', path.join(dir, 'keel.yaml')]);
+  assert.equal(tiny.code, 1);
+  assert.match(tiny.stderr, /^error: margin\.windows\.NORMAL\.max_leverage: must be a leverage such as 5 or 2\.5/m);
+});
