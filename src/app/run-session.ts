@@ -139,6 +139,8 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
   let exchange: Exchange | null = null;
   let venueName: string;
   let beforeStop: () => Promise<void> = () => Promise.resolve();
+  // Stops the ccxt adapter's poll loop and retries before the log closes under them.
+  let closeVenue: () => void = () => undefined;
   let marketName: string;
   const resumedFrom = await lastEventTs(store);
   const strategiesFor = async (spec: InstrumentSpec): Promise<Result<Strategy[], string>> => {
@@ -226,6 +228,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
         where = config.venue.name;
         venueName = `${config.venue.name}${config.venue.sandbox ? ' (sandbox)' : ''} via ccxt — LIVE`;
       }
+      closeVenue = () => venue.close();
       const instruments = await venue.instruments();
       if (!instruments.ok) return err(`venue ${where}: ${instruments.error.message}`);
       const spec: InstrumentSpec | undefined = instruments.value.find((s) => s.base === 'BTC' && s.quote === 'USDT');
@@ -286,6 +289,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
     log.logger.info({ summary }, 'run stopped');
     return ok({ summary, logFile: log.file, storePath, resumed: resumedFrom !== null });
   } finally {
+    closeVenue();
     if (exchange !== null) await exchange.close();
     await store.close();
     log.close();

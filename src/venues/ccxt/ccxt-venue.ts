@@ -149,7 +149,10 @@ export class CcxtVenue implements Venue {
     this.policy = options.retry ?? DEFAULT_RETRY_POLICY;
     this.redact = secretRedactor(options.credentials ?? {});
     const log = options.log;
-    this.log = log === undefined ? () => undefined : (line) => log(this.redact(line));
+    // Nothing is logged once closed: the log it writes to may be closed with it.
+    this.log = log === undefined ? () => undefined : (line) => {
+      if (!this.closed) log(this.redact(line));
+    };
     const perSecond = options.requestsPerSecond ?? 1000 / Math.max(1, this.exchange.rateLimit ?? 1000);
     this.bucket = new TokenBucket(perSecond, Math.max(1, options.burst ?? 1), this.clock, this.sleeper);
     this.dialect = clientIdDialect(this.exchange.id);
@@ -197,12 +200,16 @@ export class CcxtVenue implements Venue {
     }
   }
 
-  /** Sends a request that is safe to repeat, retrying 429, 5xx and timeouts on the backoff schedule. */
+  /**
+   * Sends a request that is safe to repeat, retrying 429, 5xx and timeouts on the backoff schedule. Once the adapter
+   * is closed it retries no more and returns the last error.
+   */
   private async call<T>(operation: string, fn: () => Promise<T>, symbol?: string): Promise<Result<T, VenueError>> {
     for (let attempt = 1; ; attempt += 1) {
       const result = await this.once(operation, fn, symbol);
-      if (result.ok || !isRetryable(result.error) || attempt > this.policy.maxRetries) return result;
+      if (result.ok || !isRetryable(result.error) || attempt > this.policy.maxRetries || this.closed) return result;
       await this.backoff(operation, attempt, result.error);
+      if (this.closed) return result;
     }
   }
 
@@ -415,7 +422,10 @@ export class CcxtVenue implements Venue {
     return ok(emitted);
   }
 
-  /** Stops the execution poll loop; the ccxt exchange itself is the caller's to close. */
+  /**
+   * Stops the execution poll loop and every retry (a call waiting out a backoff returns its last error) and logs
+   * nothing more; the ccxt exchange itself is the caller's to close.
+   */
   close(): void {
     this.closed = true;
     this.watched.clear();
