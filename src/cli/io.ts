@@ -46,6 +46,8 @@ export const ExitCode = {
   badInput: 1,
   /** The command line itself was wrong (unknown command or option). */
   usage: 2,
+  /** A bug in keel (EX_SOFTWARE): reported as one line and a log entry, see `reportInternalError`. */
+  internal: 70,
 } as const;
 
 /** Collects the values of a repeatable option (`--strategy A --strategy B`), in order. */
