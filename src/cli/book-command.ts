@@ -5,7 +5,7 @@ import { Decimal } from '../domain/decimal.js';
 import {
   DEFAULT_FINE_INCREMENT, type InstrumentSpec, defineInstrument, lotsToSize, splitPairSymbol, ticksToPrice,
 } from '../domain/instrument.js';
-import { describeFsError, formatInputError } from '../input/input-error.js';
+import { describeFsError, escapeControl, formatInputError } from '../input/input-error.js';
 import { BinanceVenueSync } from '../market/binance-venue-sync.js';
 import type { AppliedUpdate, VenueBookSync } from '../market/book-sync.js';
 import { UnsequencedBookSync } from '../market/book-sync.js';
@@ -21,7 +21,7 @@ import { looksLikeBybit, readBybitOrderbook } from '../market/readers/bybit-orde
 import { looksLikeCoinbase, readCoinbaseFeed } from '../market/readers/coinbase-feed.js';
 import type { ReaderItem, ReaderOptions, ReaderStats } from '../market/readers/market-record.js';
 import { readTardisCsv, tardisDataTypeOf } from '../market/readers/tardis-csv.js';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, printError } from './io.js';
 
 /** The capture `keel book` replays when no file is given, relative to the package root. */
 export const BUNDLED_CAPTURE = path.join('assets', 'replay', 'binance_spot_btcusdt_20240808.gz');
@@ -237,37 +237,38 @@ function summaryText(
   out.push(top === undefined || bid === undefined || ask === undefined
     ? `top of book          none${summary.book.valid ? ` (bid levels ${summary.book.levelCount('bid')}, ask levels ${summary.book.levelCount('ask')})` : ''}`
     : `top of book          bid ${price(bid)} × ${top.bidQty}  ask ${price(ask)} × ${top.askQty}`);
-  return `${out.join('\n')}\n`;
+  // The symbol and the quoted malformed lines come from the file: no control character of theirs reaches the terminal.
+  return `${out.map(escapeControl).join('\n')}\n`;
 }
 
 /** Runs `keel book`: rebuilds an L2 book from a recorded feed and prints one line per update or a summary. */
 export async function runBook(file: string | undefined, flags: BookFlags, io: CliIo): Promise<number> {
   if (!(BOOK_FORMATS as readonly string[]).includes(flags.format)) {
-    io.err(`error: --format must be one of ${BOOK_FORMATS.join(', ')} (value: ${JSON.stringify(flags.format)})\n`);
+    printError(io, `error: --format must be one of ${BOOK_FORMATS.join(', ')} (value: ${JSON.stringify(flags.format)})`);
     return ExitCode.badInput;
   }
   const source = file ?? BUNDLED_CAPTURE;
   const resolvedPath = file === undefined ? path.join(packageRoot, BUNDLED_CAPTURE) : path.resolve(io.cwd, file);
   const head = await firstLine(resolvedPath);
   if ('error' in head) {
-    io.err(`error: ${source}: ${head.error}\n`);
+    printError(io, `error: ${source}: ${head.error}`);
     return ExitCode.badInput;
   }
   const layout = detectLayout(head.text);
   if (layout === undefined || (flags.format !== 'auto' && FORMAT_OF[layout] !== flags.format)) {
     const seen = layout === undefined ? 'its first line matches no known format' : `its first line is ${FORMAT_OF[layout]}`;
-    io.err(`error: ${source}: ${flags.format === 'auto' ? 'the format could not be detected' : `not a ${flags.format} file`}: ${seen}; pass --format (known: ${BOOK_FORMATS.slice(1).join(', ')})\n`);
+    printError(io, `error: ${source}: ${flags.format === 'auto' ? 'the format could not be detected' : `not a ${flags.format} file`}: ${seen}; pass --format (known: ${BOOK_FORMATS.slice(1).join(', ')})`);
     return ExitCode.badInput;
   }
   const files: { path: string; source: string }[] = [];
   if (flags.snapshot !== undefined) {
     if (layout !== 'binance-depth-csv') {
-      io.err('error: --snapshot is for a Binance depth CSV (its updates file is FILE); this file is not one\n');
+      printError(io, 'error: --snapshot is for a Binance depth CSV (its updates file is FILE); this file is not one');
       return ExitCode.badInput;
     }
     const snapshotHead = await firstLine(path.resolve(io.cwd, flags.snapshot));
     if ('error' in snapshotHead) {
-      io.err(`error: ${flags.snapshot}: ${snapshotHead.error}\n`);
+      printError(io, `error: ${flags.snapshot}: ${snapshotHead.error}`);
       return ExitCode.badInput;
     }
     files.push({ path: path.resolve(io.cwd, flags.snapshot), source: flags.snapshot });
@@ -277,16 +278,16 @@ export async function runBook(file: string | undefined, flags: BookFlags, io: Cl
   try {
     symbol ??= await firstSymbol(layout, files);
   } catch (error) {
-    io.err(`error: ${source}: ${describeFsError(error)}\n`);
+    printError(io, `error: ${source}: ${describeFsError(error)}`);
     return ExitCode.badInput;
   }
   if (symbol === undefined) {
-    io.err(`error: ${source}: no symbol found in its first ${SYMBOL_PEEK_RECORDS} records; pass --symbol\n`);
+    printError(io, `error: ${source}: no symbol found in its first ${SYMBOL_PEEK_RECORDS} records; pass --symbol`);
     return ExitCode.badInput;
   }
   const resolved = resolveInstrument(layout, symbol, flags);
   if (typeof resolved === 'string') {
-    io.err(`error: ${resolved}\n`);
+    printError(io, `error: ${resolved}`);
     return ExitCode.badInput;
   }
   const { spec } = resolved;
@@ -318,7 +319,7 @@ export async function runBook(file: string | undefined, flags: BookFlags, io: Cl
       onApplied: flags.jsonl === true ? printUpdate : undefined,
     });
   } catch (error) {
-    io.err(`error: ${source}: ${describeFsError(error)}\n`);
+    printError(io, `error: ${source}: ${describeFsError(error)}`);
     return ExitCode.badInput;
   }
   if (flags.jsonl !== true) io.out(summaryText(summary, source, layout, resolved, stats.lines, price));

@@ -9,7 +9,7 @@ import type { InstrumentLookup } from '../portfolio/ledger.js';
 import { replayAccountEvents } from '../portfolio/replay-account.js';
 import { valuationSnapshot } from '../portfolio/snapshot.js';
 import { snapshotToJson, snapshotToText } from '../portfolio/snapshot-format.js';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, printError } from './io.js';
 import { loadCliConfig } from './config-options.js';
 
 interface LedgerFlags {
@@ -22,7 +22,7 @@ interface LedgerFlags {
 }
 
 function printErrors(io: CliIo, errors: readonly InputError[]): void {
-  for (const error of errors) io.err(`error: ${formatInputError(error)}\n`);
+  for (const error of errors) printError(io, `error: ${formatInputError(error)}`);
 }
 
 /** Returns a lookup that uses the instruments file and falls back to a spot pair with fine increments. */
@@ -41,7 +41,7 @@ export async function runLedger(eventsFile: string, flags: LedgerFlags, io: CliI
   if (flags.at !== undefined) {
     const parsed = parseIsoTime(flags.at);
     if (parsed === undefined) {
-      io.err(`error: --at must be an ISO-8601 time with a zone, such as 2024-01-01T10:00:00Z (value: ${JSON.stringify(flags.at)})\n`);
+      printError(io, `error: --at must be an ISO-8601 time with a zone, such as 2024-01-01T10:00:00Z (value: ${JSON.stringify(flags.at)})`);
       return ExitCode.badInput;
     }
     at = parsed;

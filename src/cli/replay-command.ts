@@ -14,7 +14,7 @@ import type { EventStore } from '../store/event-store.js';
 import { DEFAULT_EMULATOR_BALANCES } from '../venues/server/emulator.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { loadCliConfig } from './config-options.js';
-import { type CliIo, ExitCode, collectOption } from './io.js';
+import { type CliIo, ExitCode, collectOption, printError } from './io.js';
 
 interface ReplayFlags {
   readonly config?: string;
@@ -59,7 +59,7 @@ function progressBar(io: CliIo, total: number): (events: number) => void {
 
 async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): Promise<number> {
   const fail = (message: string): number => {
-    io.err(`keel replay: ${message}\n`);
+    printError(io, `keel replay: ${message}`);
     return ExitCode.badInput;
   };
   const config = loadCliConfig(io, flags.config, flags.env);

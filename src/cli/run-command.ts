@@ -5,7 +5,7 @@ import { runSession } from '../app/run-session.js';
 import { emulatorKeysFrom, venueUrlKeys } from '../app/venue-credentials.js';
 import { formatSummary } from './replay-command.js';
 import { loadCliConfig } from './config-options.js';
-import { type CliIo, ExitCode, collectOption } from './io.js';
+import { type CliIo, ExitCode, collectOption, printError } from './io.js';
 
 interface RunFlags {
   readonly config?: string;
@@ -21,7 +21,7 @@ interface RunFlags {
 
 async function run(flags: RunFlags, io: CliIo, signal: AbortSignal): Promise<number> {
   const fail = (message: string): number => {
-    io.err(`keel run: ${message}\n`);
+    printError(io, `keel run: ${message}`);
     return ExitCode.badInput;
   };
   const config = loadCliConfig(io, flags.config, flags.env);

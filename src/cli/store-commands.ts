@@ -14,7 +14,7 @@ import { emulatorVenue } from '../venues/ccxt/emulator-venue.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
 import type { Venue } from '../venues/port.js';
 import { loadCliConfig } from './config-options.js';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, printError } from './io.js';
 import { EMULATOR_KEY_VARIABLES, emulatorKeysFrom } from '../app/venue-credentials.js';
 
 interface StoreFlags {
@@ -54,12 +54,12 @@ async function openStore(flags: StoreFlags, io: CliIo, create = false): Promise<
     ? { ...config.store, driver: 'sqlite' as const, path: path.resolve(io.cwd, flags.db) }
     : { ...config.store, path: path.resolve(io.cwd, config.store.path) };
   if (store.driver === 'sqlite' && !create && !existsSync(store.path)) {
-    io.err(`error: no event store at ${store.path} (give --db FILE or a config whose store.path names one)\n`);
+    printError(io, `error: no event store at ${store.path} (give --db FILE or a config whose store.path names one)`);
     return undefined;
   }
   const opened = await openEventStore({ store });
   if (!opened.ok) {
-    io.err(`error: cannot open the event store: ${opened.error.message}\n`);
+    printError(io, `error: cannot open the event store: ${opened.error.message}`);
     return undefined;
   }
   return { store: opened.value.store, config };
@@ -68,7 +68,7 @@ async function openStore(flags: StoreFlags, io: CliIo, create = false): Promise<
 async function projectionsOf(store: EventStore, config: KeelConfig, io: CliIo): Promise<Projections | undefined> {
   const rebuilt = await rebuildProjections(store, projectionOptionsFrom(config.portfolio, defaultSpotInstrument));
   if (!rebuilt.ok) {
-    io.err(`error: cannot replay the event store: ${rebuilt.error.message}\n`);
+    printError(io, `error: cannot replay the event store: ${rebuilt.error.message}`);
     return undefined;
   }
   return rebuilt.value;
@@ -125,7 +125,7 @@ export async function runEvents(flags: EventsFlags, io: CliIo): Promise<number> 
   const after = count(flags.after, '--after');
   const limit = count(flags.limit, '--limit');
   if (typeof after === 'string' || typeof limit === 'string') {
-    io.err(`error: ${typeof after === 'string' ? after : String(limit)}\n`);
+    printError(io, `error: ${typeof after === 'string' ? after : String(limit)}`);
     return ExitCode.badInput;
   }
   const opened = await openStore(flags, io);
@@ -133,7 +133,7 @@ export async function runEvents(flags: EventsFlags, io: CliIo): Promise<number> 
   try {
     const page = await opened.store.readAfter(after, limit);
     if (!page.ok) {
-      io.err(`error: cannot read the event store: ${page.error.message}\n`);
+      printError(io, `error: cannot read the event store: ${page.error.message}`);
       return ExitCode.badInput;
     }
     if (flags.json === true) {
@@ -206,19 +206,19 @@ function reconcileVenue(flags: ReconcileFlags, config: KeelConfig, io: CliIo): V
   const random = new SeededRandom(Date.now() >>> 0);
   if (flags.venueUrl !== undefined) {
     if (!/^https?:\/\/[^\s/]+$/.test(flags.venueUrl)) {
-      io.err(`error: --venue-url must be the emulator's REST base URL such as http://127.0.0.1:8080 (value: ${JSON.stringify(flags.venueUrl)})\n`);
+      printError(io, `error: --venue-url must be the emulator's REST base URL such as http://127.0.0.1:8080 (value: ${JSON.stringify(flags.venueUrl)})`);
       return undefined;
     }
     const keys = emulatorKeysFrom(io.env);
     return emulatorVenue({ restUrl: flags.venueUrl, apiKey: flags.apiKey ?? keys.apiKey, apiSecret: flags.apiSecret ?? keys.secret, clock, sleeper: timerSleeper, random: () => random.next() });
   }
   if (config.venue.name === 'sim') {
-    io.err('error: keel reconcile needs a venue: give --venue-url URL (keel venue serve) or a config whose venue.name is a ccxt exchange\n');
+    printError(io, 'error: keel reconcile needs a venue: give --venue-url URL (keel venue serve) or a config whose venue.name is a ccxt exchange');
     return undefined;
   }
   const built = createCcxtVenue(config, { clock, sleeper: timerSleeper, random: () => random.next() });
   if (!built.ok) {
-    io.err(`error: ${built.error.message}\n`);
+    printError(io, `error: ${built.error.message}`);
     return undefined;
   }
   return built.value;
@@ -236,7 +236,7 @@ export async function runReconcile(flags: ReconcileFlags, io: CliIo): Promise<nu
   if (venue === undefined) return ExitCode.badInput;
   const instruments = await venue.instruments();
   if (!instruments.ok) {
-    io.err(`error: the venue did not list its instruments: ${instruments.error.message}\n`);
+    printError(io, `error: the venue did not list its instruments: ${instruments.error.message}`);
     return ExitCode.badInput;
   }
   const specs = new Map<string, InstrumentSpec>(instruments.value.map((spec) => [spec.symbol, spec]));
@@ -251,7 +251,7 @@ export async function runReconcile(flags: ReconcileFlags, io: CliIo): Promise<nu
       }),
     });
     if (!recovered.ok) {
-      io.err(`error: reconciliation stopped: ${recovered.error.message}\n`);
+      printError(io, `error: reconciliation stopped: ${recovered.error.message}`);
       return ExitCode.badInput;
     }
     recovered.value.manager.detach();

@@ -7,7 +7,7 @@ import { describeFsError, formatInputError } from '../input/input-error.js';
 import type { StartingBalance } from '../venues/sim/simulated-venue.js';
 import { type EmulatorConfig, startEmulator } from '../venues/server/emulator.js';
 import { parseFaultSpec } from '../venues/server/fault-plan.js';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, printError } from './io.js';
 
 interface ServeFlags {
   readonly port: string;
@@ -66,7 +66,7 @@ export function parseBalances(entries: readonly string[]): StartingBalance[] | s
 
 async function serve(flags: ServeFlags, io: CliIo): Promise<number> {
   const fail = (message: string): number => {
-    io.err(`keel venue serve: ${message}\n`);
+    printError(io, `keel venue serve: ${message}`);
     return ExitCode.badInput;
   };
   if (flags.replay !== undefined && flags.seed !== undefined) return fail('give either --replay or --seed, not both');
@@ -91,7 +91,7 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<number> {
   const config: EmulatorConfig = {
     time: { now: () => Date.now() }, port, seed, faultSeed, faults: faults.value, requestLimit,
     apiKey: keys.apiKey, apiSecret: keys.apiSecret,
-    onInternalError: (error) => io.err(`keel venue serve: internal error while serving a request (answered -1000, still serving): ${error instanceof Error ? error.message : String(error)}\n`),
+    onInternalError: (error) => printError(io, `keel venue serve: internal error while serving a request (answered -1000, still serving): ${error instanceof Error ? error.message : String(error)}`),
     ...(balances.length > 0 ? { balances } : {}),
     ...(flags.replay === undefined ? {} : { replayFile: flags.replay }),
     ...(flags.state === undefined ? {} : { statePath: flags.state }),

@@ -162,15 +162,19 @@ export function parseYamlText(text: string, limits: YamlLimits, schema: 'core' |
       const keys = new Set<string>();
       for (const pair of node.items) {
         nodes += 1;
-        if (isScalar(pair.key)) {
-          const key = String(pair.key.value);
+        const keyValue: unknown = isScalar(pair.key) ? pair.key.value : undefined;
+        if (isScalar(pair.key) && (keyValue === null || typeof keyValue !== 'object')) {
+          const key = String(keyValue);
           if (keys.has(key)) {
             const position = lineCounter.linePos((pair.key as Node).range?.[0] ?? 0);
             problems.push({ line: position.line, column: position.col, message: `Map keys must be unique: ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)} is given twice` });
           }
           keys.add(key);
         } else if (pair.key !== null) {
-          stack.push(pair.key);
+          // A list, mapping, alias or tagged value (!!binary) as a key has no plain-object form (the parser would warn
+          // on stderr and stringify it).
+          const position = lineCounter.linePos((pair.key as Node).range?.[0] ?? 0);
+          problems.push({ line: position.line, column: position.col, message: 'a key must be a plain value, not a list, a mapping, an alias or a tagged value' });
         }
         stack.push(isPair(pair) ? pair.value : null);
       }
