@@ -222,3 +222,10 @@ test('issue 14 item 16: a secret in a scenario\'s config is refused, naming wher
   assert.match(stderr, /field config\.venue\.api_secret: is a secret and is never read from a config file .*: set KEEL_API_SECRET, or api_secret in the secrets file/);
   assert.ok(!stderr.includes('sk-live-DO-NOT-ECHO'));
 });
+
+test('issue 14 item 9: a scenario whose now does not exist on the calendar is refused, not rolled over', async () => {
+  const text = readFileSync(path.join(projectRoot, 'examples', 'gate', 'min-notional.yaml'), 'utf8').replace(/^now: .*$/m, 'now: 2026-02-29T12:00:00Z');
+  const { code, stderr } = await gateRun(scenario(text));
+  assert.equal(code, 1);
+  assert.match(stderr, /scenario\.yaml: field now: must be an ISO-8601 time with a zone that exists on the calendar.*\(value: "2026-02-29T12:00:00Z"\)/);
+});
