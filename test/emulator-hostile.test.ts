@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { ManualClock } from '../src/domain/clock.js';
-import { MAX_BODY_BYTES, parseClientRequest } from '../src/venues/server/binance-server.js';
+import { MAX_BODY_BYTES, parseClientRequest, parseRequestTarget } from '../src/venues/server/request-input.js';
 import { type RunningEmulator, startEmulator } from '../src/venues/server/emulator.js';
-import { parseRequestTarget } from '../src/venues/server/request-target.js';
 import { askSocket, openSocket, rawExchange, signedQuery } from './support/emulator-requests.js';
 
 const T0 = Date.UTC(2024, 7, 8, 12);

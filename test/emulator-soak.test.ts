@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { ManualClock } from '../src/domain/clock.js';
 import { Decimal } from '../src/domain/decimal.js';
 import { SeededRandom } from '../src/market/synthetic.js';
-import { MAX_BODY_BYTES } from '../src/venues/server/binance-server.js';
+import { MAX_BODY_BYTES } from '../src/venues/server/request-input.js';
 import { startEmulator } from '../src/venues/server/emulator.js';
 import { openSocket, rawExchange, signedQuery } from './support/emulator-requests.js';
 

@@ -1,3 +1,8 @@
+/*
+ * Over 400 lines: the one router of the Binance dialect. REST routes and WebSocket streams share the exchange, the
+ * fault plan, the request queue and the listen keys, so they live together; what clients send is parsed, without
+ * trusting it, in request-input.ts.
+ */
 import { createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +16,7 @@ import type { EmulatorExchange, NewOrder, PublicMessage } from './emulator-excha
 import { FaultPlan, NO_FAULT_RATES } from './fault-plan.js';
 import type { MarketFeed } from './market-feed.js';
 import { type ApiCredentials, verifyApiKey, verifySignedRequest } from './request-auth.js';
-import { parseRequestTarget } from './request-target.js';
+import { MAX_BODY_BYTES, decimalParam, intParam, parseClientRequest, parseRequestTarget, printable, readBody } from './request-input.js';
 
 /** How the Binance-dialect server is set up. */
 export interface BinanceServerOptions {
@@ -38,8 +43,6 @@ export interface BinanceServerOptions {
   readonly onInternalError?: (error: unknown) => void;
 }
 
-/** Largest request body the server reads, bytes: a larger one is refused with HTTP 413, never cut short. */
-export const MAX_BODY_BYTES = 65_536;
 /** Largest WebSocket message the server accepts, bytes; a larger one closes the connection (1009). */
 export const MAX_WS_MESSAGE_BYTES = 65_536;
 /** Streams one WebSocket connection may hold (Binance's limit per connection). */
@@ -512,68 +515,6 @@ export class BinanceServer {
   }
 }
 
-/** Reads a request's body up to {@link MAX_BODY_BYTES}; a larger one (announced or sent) is refused, not cut short. */
-function readBody(req: IncomingMessage): Promise<Result<string, 'too_large'>> {
-  const announced = Number(req.headers['content-length'] ?? 0);
-  if (announced > MAX_BODY_BYTES) return Promise.resolve(err('too_large'));
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) {
-        chunks.push(chunk);
-        return;
-      }
-      req.removeListener('data', onData);
-      req.pause();
-      resolve(err('too_large'));
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(ok(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', () => resolve(ok('')));
-  });
-}
-
-/** A client's WebSocket request: Binance's `{"method", "params", "id"}`. */
-interface ClientRequest {
-  readonly method: unknown;
-  /** The stream names among `params` (other values are ignored, as Binance does). */
-  readonly names: readonly string[];
-  /** Echoed in the answer: a number, a string or null, as Binance allows. */
-  readonly id: number | string | null;
-}
-
-/**
- * Parses a WebSocket text frame as Binance's request object, or returns the error frame Binance sends: code 3 for text
- * that is not JSON, code 2 for JSON that is not a request object (`null`, `[]`, `5`) or whose `id` is not a number,
- * a string or null.
- */
-export function parseClientRequest(text: string): Result<ClientRequest, { readonly error: { readonly code: number; readonly msg: string }; readonly id: null }> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return err({ error: { code: 3, msg: 'Invalid JSON: expected value at line 1 column 1' }, id: null });
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return err({ error: { code: 2, msg: 'Invalid request: a request must be a JSON object' }, id: null });
-  }
-  const message = parsed as { method?: unknown; params?: unknown; id?: unknown };
-  const id = message.id ?? null;
-  if (id !== null && typeof id !== 'string' && !(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) {
-    return err({ error: { code: 2, msg: 'Invalid request: request ID must be an unsigned integer, a string or null' }, id: null });
-  }
-  const names = Array.isArray(message.params) ? message.params.filter((name): name is string => typeof name === 'string') : [];
-  return ok({ method: message.method, names, id });
-}
-
-/** Returns client text fit to echo in a refusal: escapes control bytes and cuts it to 80 characters. */
-function printable(text: string): string {
-  const cut = text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  return JSON.stringify(cut).slice(1, -1);
-}
-
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers }).end(JSON.stringify(body));
@@ -581,24 +522,4 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 function sendError(res: ServerResponse, error: BinanceError, headers: Record<string, string> = {}): void {
   send(res, error.status, { code: error.code, msg: error.msg }, headers);
-}
-
-function intParam(params: URLSearchParams, name: string, fallback: number, min: number, max: number): Result<number, BinanceError> {
-  const text = params.get(name);
-  if (text === null) return ok(fallback);
-  if (!/^\d+$/.test(text)) return err(BinanceErrors.badParameter(name, `${min} to ${max}`));
-  const value = Number(text);
-  if (value < min || value > max) return err(BinanceErrors.badParameter(name, `${min} to ${max}`));
-  return ok(value);
-}
-
-/** Binance's syntax for a quantity or price parameter: plain digits, no sign, exponent or whitespace. */
-const DECIMAL_PARAM = /^([0-9]{1,20})(\.[0-9]{1,20})?$/;
-
-function decimalParam(params: URLSearchParams, name: string): Result<Decimal, BinanceError> {
-  const text = params.get(name);
-  if (text === null || text === '') return err(BinanceErrors.mandatoryParameter(name));
-  if (!DECIMAL_PARAM.test(text)) return err(BinanceErrors.badParameter(name, '^([0-9]{1,20})(\\.[0-9]{1,20})?$'));
-  const parsed = Decimal.parse(text);
-  return parsed.ok ? ok(parsed.value) : err(BinanceErrors.badParameter(name, 'a decimal number'));
 }
