@@ -29,6 +29,13 @@ export const MAX_DECIMAL_INTEGER_DIGITS = 40;
 /** Characters of a refused text kept in the error. */
 const SHOWN_TEXT_LENGTH = 40;
 
+/** Returns the number of '0' characters a digit string starts with. */
+function leadingZeros(digits: string): number {
+  let count = 0;
+  while (count < digits.length && digits.charCodeAt(count) === ZERO_CODE) count += 1;
+  return count;
+}
+
 /** Returns the text quoted for an error message, cut to {@link SHOWN_TEXT_LENGTH} characters. */
 function shownText(text: string): string {
   return JSON.stringify(text.length > SHOWN_TEXT_LENGTH ? `${text.slice(0, SHOWN_TEXT_LENGTH)}…` : text);
@@ -86,29 +93,33 @@ export class Decimal {
    * fractional digits (they cannot be held exactly).
    */
   static parse(this: void, text: string): Result<Decimal, DecimalParseError> {
-    const shown = shownText(text);
     if (text.length > MAX_DECIMAL_TEXT_LENGTH) {
+      const shown = shownText(text);
       return err({ code: 'OUT_OF_RANGE', text: shown, message: `${shown} is longer than ${MAX_DECIMAL_TEXT_LENGTH} characters` });
     }
     const match = DECIMAL_PATTERN.exec(text);
     if (match === null) {
+      const shown = shownText(text);
       return err({ code: 'NOT_A_DECIMAL', text: shown, message: `${shown} is not a decimal number` });
     }
     const [, sign, whole = '0', fraction = '', exponentText] = match;
     const exponent = exponentText === undefined ? 0 : Number(exponentText);
-    const significant = (whole + fraction).replace(/^0+/, '');
-    if (significant !== '' && significant.length - fraction.length + exponent > MAX_DECIMAL_INTEGER_DIGITS) {
+    const digitText = whole + fraction;
+    const zeros = leadingZeros(digitText);
+    // Digits before the point of the value (0 or fewer for a value below 1); a value of zero has none.
+    if (zeros < digitText.length && digitText.length - zeros - fraction.length + exponent > MAX_DECIMAL_INTEGER_DIGITS) {
+      const shown = shownText(text);
       return err({ code: 'OUT_OF_RANGE', text: shown, message: `${shown} is too large: a decimal must be below 10^${MAX_DECIMAL_INTEGER_DIGITS}` });
     }
-    let digits = BigInt(whole + fraction);
+    let digits = BigInt(digitText);
     let shift = DECIMAL_SCALE - fraction.length + exponent; // power of ten to multiply digits by
     if (shift < 0) {
       const divisor = 10n ** BigInt(-shift);
       if (digits % divisor !== 0n) {
         return err({
           code: 'TOO_PRECISE',
-          text: shown,
-          message: `${shown} has more than ${DECIMAL_SCALE} fractional digits and cannot be held exactly`,
+          text: shownText(text),
+          message: `${shownText(text)} has more than ${DECIMAL_SCALE} fractional digits and cannot be held exactly`,
         });
       }
       digits /= divisor;
