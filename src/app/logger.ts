@@ -7,7 +7,10 @@ import { SECRET_PATHS } from '../config/schema.js';
 export interface EngineLogger {
   readonly logger: Logger;
   readonly file: string;
-  /** Flushes what is buffered and closes the file. */
+  /**
+   * Flushes what is buffered and closes the file. Lines logged after it (a retry or poll still finishing after the
+   * run stopped) are dropped: writing them used to throw `SonicBoom destroyed` and end the process with exit 1.
+   */
   close(): void;
 }
 
@@ -26,11 +29,16 @@ export function openEngineLog(dir: string, level: string, mode: string, name = '
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
   const destination = pino.destination({ dest: file, append: true, sync: true });
-  const logger = pino({ level, base: { mode }, redact: { paths: [...REDACTED_LOG_PATHS], censor: '***' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  let open = true;
+  // Every logger, child loggers included, writes through this one door, which is shut before the file is closed.
+  const door = { write: (line: string): void => { if (open) destination.write(line); } };
+  const logger = pino({ level, base: { mode }, redact: { paths: [...REDACTED_LOG_PATHS], censor: '***' }, timestamp: pino.stdTimeFunctions.isoTime }, door);
   return {
     logger,
     file,
     close: () => {
+      if (!open) return;
+      open = false;
       destination.flushSync();
       destination.end();
     },

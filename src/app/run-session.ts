@@ -26,11 +26,11 @@ import { paperMarket } from './paper-market.js';
 import { resolvedInstruments, simulatorMarkets } from './run-instruments.js';
 import { buildSimNode, configuredBalances, projectionSettings, startingBalances } from './sim-node.js';
 import { inputFromVenue } from './sources.js';
+import { type ApiKeyPair, DEFAULT_EMULATOR_KEYS } from './venue-credentials.js';
 import { loadStrategyModules } from './strategy-module.js';
 
-/** The key pair `keel venue serve` accepts by default (a paper account on loopback, not a secret). */
-export const EMULATOR_DEFAULT_KEY = 'keel-emulator-key';
-const EMULATOR_DEFAULT_SECRET = 'keel-emulator-secret';
+/** The key `keel venue serve` accepts by default (a paper account on loopback, not a secret). */
+export const EMULATOR_DEFAULT_KEY = DEFAULT_EMULATOR_KEYS.apiKey;
 
 /** Everything `keel run` takes. */
 export interface RunOptions {
@@ -42,6 +42,8 @@ export interface RunOptions {
   readonly synthetic: boolean;
   /** Trade `keel venue serve` at this URL (http://127.0.0.1:PORT) through ccxt's binance client instead of the in-process simulator. */
   readonly venueUrl?: string;
+  /** The keys to sign with at `venueUrl`, as `venueUrlKeys` chose them; the emulator's defaults when absent, never the config's. */
+  readonly venueKeys?: ApiKeyPair;
   /**
    * LIVE: trade the exchange `config.venue` names through CCXT (`createCcxtVenue`), with the configured keys. Only
    * after the LIVE guard (`resolveMode`: explicit confirmation, keys, a real exchange) passed; never with `venueUrl`.
@@ -137,11 +139,14 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
   const started = Date.now();
   const resumedFrom = await lastEventTs(store);
   let exchange: Exchange | null = null;
+  // Stops the ccxt adapter's poll loop and retries before the log closes under them.
+  let closeVenue: () => void = () => undefined;
   try {
     const running = options.venueUrl === undefined && options.live !== true
       ? await simulatorRun(options, store, log.logger, killSwitch, resumedFrom, started)
-      : await externalRun(options, store, log.logger, killSwitch, started, (opened) => {
+      : await externalRun(options, store, log.logger, killSwitch, started, (opened, close) => {
         exchange = opened;
+        closeVenue = close;
       });
     if (!running.ok) return running;
     const { assembled } = running.value;
@@ -163,6 +168,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
     assembled.close();
     return ok({ summary, logFile: log.file, storePath, resumed: resumedFrom !== null });
   } finally {
+    closeVenue();
     if (exchange !== null) await (exchange as Exchange).close();
     await store.close();
     log.close();
@@ -238,16 +244,15 @@ async function simulatorRun(options: RunOptions, store: EventStore, log: RunLog,
 
 /** PAPER against `keel venue serve` (`--venue-url`), or LIVE on the configured exchange, in real time through ccxt. */
 async function externalRun(
-  options: RunOptions, store: EventStore, log: RunLog, killSwitch: () => 'OFF' | 'HALTED', started: number, onExchange: (exchange: Exchange) => void,
+  options: RunOptions, store: EventStore, log: RunLog, killSwitch: () => 'OFF' | 'HALTED', started: number, onVenue: (exchange: Exchange, close: () => void) => void,
 ): Promise<Result<Running, string>> {
   const { config } = options;
   let venue: CcxtVenue;
   let where: string;
   let venueName: string;
   if (options.venueUrl !== undefined) {
-    const credentials = { apiKey: config.venue.api_key ?? EMULATOR_DEFAULT_KEY, secret: config.venue.api_secret ?? EMULATOR_DEFAULT_SECRET };
+    const credentials = options.venueKeys ?? DEFAULT_EMULATOR_KEYS;
     const exchange = await emulatorExchange(options.venueUrl, credentials);
-    onExchange(exchange);
     venue = new CcxtVenue(ccxtVenueOptions(config, exchange, { ...venueRuntime(log), executionPollMs: 200 }, { credentials }));
     where = options.venueUrl;
     venueName = `keel venue serve at ${options.venueUrl} (ccxt binance)`;
@@ -256,10 +261,11 @@ async function externalRun(
     const created = createCcxtVenue(config, { ...venueRuntime(log), executionPollMs: 1_000 });
     if (!created.ok) return err(`${created.error.code}: ${created.error.message}`);
     venue = created.value;
-    onExchange(venue.exchange);
     where = config.venue.name;
     venueName = `${config.venue.name}${config.venue.sandbox ? ' (sandbox)' : ''} via ccxt — LIVE`;
   }
+  const opened = venue;
+  onVenue(opened.exchange, () => opened.close());
   const listed = await venue.instruments();
   if (!listed.ok) return err(`venue ${where}: ${listed.error.message}`);
   const specs = resolvedInstruments(config.instruments, listed.value, where);

@@ -5,7 +5,7 @@ import { Decimal } from '../domain/decimal.js';
 import {
   DEFAULT_FINE_INCREMENT, type InstrumentSpec, defineInstrument, lotsToSize, splitPairSymbol, ticksToPrice,
 } from '../domain/instrument.js';
-import { describeFsError, formatInputError } from '../input/input-error.js';
+import { describeFsError, escapeControl, formatInputError } from '../input/input-error.js';
 import type { AppliedUpdate } from '../market/book-sync.js';
 import { type BookReplaySummary, replayBook } from '../market/book-replay.js';
 import {
@@ -15,7 +15,7 @@ import {
 import { OrderBook, type TopOfBook } from '../market/order-book.js';
 import { captureScales, stepScaleOf } from '../market/readers/binance-capture.js';
 import type { ReaderStats } from '../market/readers/market-record.js';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, printError } from './io.js';
 
 /** The capture `keel book` replays when no file is given, relative to the package root. */
 export const BUNDLED_CAPTURE = path.join('assets', 'replay', 'binance_spot_btcusdt_20240808.gz');
@@ -147,13 +147,14 @@ function summaryText(
   out.push(top === undefined || bid === undefined || ask === undefined
     ? `top of book          none${summary.book.valid ? ` (bid levels ${summary.book.levelCount('bid')}, ask levels ${summary.book.levelCount('ask')})` : ''}`
     : `top of book          bid ${price(bid)} × ${top.bidQty}  ask ${price(ask)} × ${top.askQty}`);
-  return `${out.join('\n')}\n`;
+  // The symbol and the quoted malformed lines come from the file: no control character of theirs reaches the terminal.
+  return `${out.map(escapeControl).join('\n')}\n`;
 }
 
 /** Runs `keel book`: rebuilds an L2 book from a recorded feed and prints one line per update or a summary. */
 export async function runBook(file: string | undefined, flags: BookFlags, io: CliIo): Promise<number> {
   if (!isCaptureFormat(flags.format)) {
-    io.err(`error: --format must be one of ${CAPTURE_FORMATS.join(', ')} (value: ${JSON.stringify(flags.format)})\n`);
+    printError(io, `error: --format must be one of ${CAPTURE_FORMATS.join(', ')} (value: ${JSON.stringify(flags.format)})`);
     return ExitCode.badInput;
   }
   const source = file ?? BUNDLED_CAPTURE;
@@ -161,7 +162,7 @@ export async function runBook(file: string | undefined, flags: BookFlags, io: Cl
   const snapshot: CaptureFile | undefined = flags.snapshot === undefined ? undefined : { path: path.resolve(io.cwd, flags.snapshot), source: flags.snapshot };
   const found = await resolveCapture(capture, flags.format, snapshot);
   if (!found.ok) {
-    io.err(`error: ${formatInputError(found.error)}\n`);
+    printError(io, `error: ${formatInputError(found.error)}`);
     return ExitCode.badInput;
   }
   const { layout, files } = found.value;
@@ -169,16 +170,16 @@ export async function runBook(file: string | undefined, flags: BookFlags, io: Cl
   try {
     symbol ??= await firstSymbol(layout, files);
   } catch (error) {
-    io.err(`error: ${source}: ${describeFsError(error)}\n`);
+    printError(io, `error: ${source}: ${describeFsError(error)}`);
     return ExitCode.badInput;
   }
   if (symbol === undefined) {
-    io.err(`error: ${source}: no symbol found in its first ${SYMBOL_PEEK_RECORDS} records; pass --symbol\n`);
+    printError(io, `error: ${source}: no symbol found in its first ${SYMBOL_PEEK_RECORDS} records; pass --symbol`);
     return ExitCode.badInput;
   }
   const resolved = resolveInstrument(layout, symbol, flags);
   if (typeof resolved === 'string') {
-    io.err(`error: ${resolved}\n`);
+    printError(io, `error: ${resolved}`);
     return ExitCode.badInput;
   }
   const { spec } = resolved;
@@ -210,7 +211,7 @@ export async function runBook(file: string | undefined, flags: BookFlags, io: Cl
       onApplied: flags.jsonl === true ? printUpdate : undefined,
     });
   } catch (error) {
-    io.err(`error: ${source}: ${describeFsError(error)}\n`);
+    printError(io, `error: ${source}: ${describeFsError(error)}`);
     return ExitCode.badInput;
   }
   if (flags.jsonl !== true) io.out(summaryText(summary, source, layout, resolved, stats.lines, price));

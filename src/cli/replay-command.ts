@@ -13,7 +13,7 @@ import type { CaptureSetting } from '../config/market-settings.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { formatInputError } from '../input/input-error.js';
-import { parseIsoTime } from '../input/schemas.js';
+import { parseIsoTime } from '../input/iso-time.js';
 import { CAPTURE_FORMATS, isCaptureFormat } from '../market/capture-format.js';
 import { type CaptureReport, captureAnomalies } from '../market/capture-input.js';
 import type { NodeSummary } from '../node/node-summary.js';
@@ -26,7 +26,7 @@ import type { Strategy } from '../strategy/strategy.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { loadCliConfig } from './config-options.js';
-import { type CliIo, ExitCode, collectOption } from './io.js';
+import { type CliIo, ExitCode, collectOption, printError } from './io.js';
 
 interface ReplayFlags {
   readonly config?: string;
@@ -208,7 +208,7 @@ async function captureMarket(captures: readonly CaptureSetting[], specs: readonl
 
 async function replay(file: string | undefined, flags: ReplayFlags, captureArgs: CaptureArgsList, io: CliIo): Promise<number> {
   const fail = (message: string): number => {
-    io.err(`keel replay: ${message}\n`);
+    printError(io, `keel replay: ${message}`);
     return ExitCode.badInput;
   };
   if (captureArgs.problems.length > 0) return fail(captureArgs.problems.join('; '));

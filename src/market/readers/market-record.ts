@@ -1,5 +1,6 @@
 import type { Decimal } from '../../domain/decimal.js';
 import { type InputError, inputError } from '../../input/input-error.js';
+import { isCalendarTime } from '../../input/iso-time.js';
 import { type CaptureScales, type StepScale, STEPS_OFF_INCREMENT, STEPS_TOO_LARGE, parseStepsAt, roundedLots } from './binance-capture.js';
 
 /**
@@ -188,7 +189,7 @@ const ISO_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/;
 /** Returns the microseconds since the epoch of an ISO-8601 UTC time ("2021-04-17T16:43:37.075687Z"), exactly, or throws. */
 export function microsFromIso(value: unknown, field: string): number {
   const match = typeof value === 'string' ? ISO_TIME.exec(value) : null;
-  const seconds = match === null ? Number.NaN : Date.parse(`${match[1]!}Z`);
+  const seconds = match === null || !isCalendarTime(`${match[1]!}Z`) ? Number.NaN : Date.parse(`${match[1]!}Z`);
   if (match === null || Number.isNaN(seconds)) throw new RecordProblem(field, value, 'must be an ISO-8601 UTC time');
   const fraction = (match[2] ?? '').padEnd(6, '0').slice(0, 6);
   return seconds * 1000 + Number(fraction);

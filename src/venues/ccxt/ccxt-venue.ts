@@ -169,7 +169,10 @@ export class CcxtVenue implements Venue {
     this.policy = options.retry ?? DEFAULT_RETRY_POLICY;
     this.redact = secretRedactor(options.credentials ?? {});
     const log = options.log;
-    this.log = log === undefined ? () => undefined : (line) => log(this.redact(line));
+    // Nothing is logged once closed: the log it writes to may be closed with it.
+    this.log = log === undefined ? () => undefined : (line) => {
+      if (!this.closed) log(this.redact(line));
+    };
     const perSecond = options.requestsPerSecond ?? 1000 / Math.max(1, this.exchange.rateLimit ?? 1000);
     this.bucket = new TokenBucket(perSecond, Math.max(1, options.burst ?? 1), this.clock, this.sleeper);
     this.dialect = clientIdDialect(this.exchange.id);
@@ -218,7 +221,10 @@ export class CcxtVenue implements Venue {
     }
   }
 
-  /** Sends a request that is safe to repeat, retrying 429, 5xx and timeouts on the backoff schedule. */
+  /**
+   * Sends a request that is safe to repeat, retrying 429, 5xx and timeouts on the backoff schedule. Once the adapter
+   * is closed it retries no more and returns the last error.
+   */
   private async call<T>(operation: string, fn: () => Promise<T>, symbol?: string): Promise<Result<T, VenueError>> {
     for (let attempt = 1; ; attempt += 1) {
       const result = await this.once(operation, fn, symbol);
@@ -226,11 +232,14 @@ export class CcxtVenue implements Venue {
     }
   }
 
-  /** Waits out the backoff and returns true when `error` after attempt `attempt` may be retried; false when final. */
+  /**
+   * Waits out the backoff and returns true when `error` after attempt `attempt` may be retried; false when final, or
+   * once the venue is closed (a retry must not outlive the run, nor log into its closed log).
+   */
   private async retryAfter(operation: string, attempt: number, error: VenueError): Promise<boolean> {
-    if (!isRetryable(error) || attempt > this.policy.maxRetries) return false;
+    if (!isRetryable(error) || attempt > this.policy.maxRetries || this.closed) return false;
     await this.backoff(operation, attempt, error);
-    return true;
+    return !this.closed;
   }
 
   private async backoff(operation: string, attempt: number, error: VenueError): Promise<void> {
@@ -454,7 +463,10 @@ export class CcxtVenue implements Venue {
     return ok(emitted);
   }
 
-  /** Stops the execution poll loop; the ccxt exchange itself is the caller's to close. */
+  /**
+   * Stops the execution poll loop and every retry (a call waiting out a backoff returns its last error) and logs
+   * nothing more; the ccxt exchange itself is the caller's to close.
+   */
   close(): void {
     this.closed = true;
     this.watched.clear();
