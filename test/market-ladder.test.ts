@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { SimLevel } from '../src/venues/sim/market-input.js';
+import { MarketLadder } from '../src/venues/sim/market-ladder.js';
+
+test('bids put the highest price first and asks the lowest; a size is replaced, reduced and removed at 0', () => {
+  const bids = new MarketLadder(1);
+  const asks = new MarketLadder(-1);
+  for (const [ticks, lots] of [[100, 5], [102, 1], [101, 2]] as const) {
+    bids.set(ticks, lots);
+    asks.set(ticks, lots);
+  }
+  assert.deepEqual(bids.levels(), [[102, 1], [101, 2], [100, 5]]);
+  assert.deepEqual(asks.levels(), [[100, 5], [101, 2], [102, 1]]);
+  assert.equal(bids.bestTicks(), 102);
+  assert.equal(asks.bestTicks(), 100);
+  assert.deepEqual([asks.ticksAt(1), asks.lotsAtRank(1)], [101, 2]);
+  bids.set(101, 7);
+  bids.reduce(100, 2);
+  bids.reduce(102, 5); // more than the level holds: the level goes
+  bids.reduce(99, 1); // no level: nothing
+  assert.deepEqual(bids.levels(), [[101, 7], [100, 3]]);
+  assert.equal(bids.lotsAt(102), 0);
+  bids.set(101, 0);
+  assert.equal(bids.bestTicks(), 100);
+  assert.equal(bids.length, 1);
+  assert.equal(new MarketLadder(-1).bestTicks(), undefined);
+});
+
+test('a snapshot is applied in order whatever its sort: a later entry for a price wins and 0 removes', () => {
+  const ladder = new MarketLadder(1);
+  ladder.replace([[3, 1], [1, 1], [2, 1]]);
+  assert.deepEqual(ladder.levels(), [[3, 1], [2, 1], [1, 1]]);
+  ladder.replace([[5, 1], [6, 2], [5, 0], [6, 3]]);
+  assert.deepEqual(ladder.levels(), [[6, 3]]);
+  ladder.replace([]);
+  assert.equal(ladder.length, 0);
+});
+
+type Operation =
+  | { readonly kind: 'set'; readonly ticks: number; readonly lots: number }
+  | { readonly kind: 'reduce'; readonly ticks: number; readonly lots: number }
+  | { readonly kind: 'replace'; readonly levels: readonly SimLevel[]; readonly sorted: 'up' | 'down' | 'as drawn' };
+
+/** Prices in a narrow band (levels collide) and far out (up to 2^52 ticks, where floats must stay exact). */
+const ticksArb = fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 2 ** 52 - 300, max: 2 ** 52 }));
+const operationArb: fc.Arbitrary<Operation> = fc.oneof(
+  { weight: 12, arbitrary: fc.record({ kind: fc.constant('set' as const), ticks: ticksArb, lots: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 52 })) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('reduce' as const), ticks: ticksArb, lots: fc.integer({ min: 1, max: 2 ** 52 }) }) },
+  { weight: 1, arbitrary: fc.record({
+    kind: fc.constant('replace' as const),
+    levels: fc.array(fc.tuple(ticksArb, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1000 }))), { maxLength: 150 }),
+    sorted: fc.constantFrom('up' as const, 'down' as const, 'as drawn' as const),
+  }) },
+);
+
+test('random sets, reductions and snapshots leave both sides as a map of the same levels would, sorted best first', () => {
+  fc.assert(fc.property(fc.constantFrom<1 | -1>(1, -1), fc.array(operationArb, { maxLength: 400, size: 'max' }), (direction, operations) => {
+    const ladder = new MarketLadder(direction);
+    let reference = new Map<number, number>();
+    const setReference = (ticks: number, lots: number): void => {
+      if (lots > 0) reference.set(ticks, lots);
+      else reference.delete(ticks);
+    };
+    for (const operation of operations) {
+      if (operation.kind === 'set') {
+        ladder.set(operation.ticks, operation.lots);
+        setReference(operation.ticks, operation.lots);
+      } else if (operation.kind === 'reduce') {
+        ladder.reduce(operation.ticks, operation.lots);
+        const size = reference.get(operation.ticks);
+        if (size !== undefined) setReference(operation.ticks, size - operation.lots);
+      } else {
+        // Distinct prices sorted either way take the copying path; anything else is applied level by level.
+        const levels = operation.sorted === 'as drawn' ? operation.levels
+          : [...new Map(operation.levels.filter(([, lots]) => lots > 0))].sort((a, b) => (operation.sorted === 'up' ? a[0] - b[0] : b[0] - a[0]));
+        ladder.replace(levels);
+        reference = new Map();
+        for (const [ticks, lots] of levels) setReference(ticks, lots);
+      }
+      const expected = [...reference].sort((a, b) => direction * (b[0] - a[0]));
+      assert.deepEqual(ladder.levels(), expected);
+      assert.equal(ladder.length, expected.length);
+      assert.equal(ladder.bestTicks(), expected[0]?.[0]);
+    }
+    for (const [ticks, lots] of reference) assert.equal(ladder.lotsAt(ticks), lots);
+    assert.equal(ladder.lotsAt(301), 0);
+  }), { numRuns: 200 });
+});
