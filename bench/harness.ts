@@ -46,8 +46,8 @@ export interface Benchmark {
   /** What the baseline is, in words ("float64 loop over the same 50 positions"). */
   readonly baseline: string;
   readonly targets?: BenchmarkTargets;
-  /** Builds the state and the operations to time (for benchmarks the harness samples); may read its data first. */
-  setup?(): BenchmarkSubjects | Promise<BenchmarkSubjects>;
+  /** Builds the state and the operations to time (for benchmarks the harness samples). */
+  setup?(): BenchmarkSubjects;
   /** Runs and times the benchmark itself, instead of {@link setup}; throws when its results are wrong. */
   measure?(): Promise<SelfMeasurement>;
 }
@@ -255,7 +255,7 @@ export async function runBenchmark(
     };
   }
   if (benchmark.setup === undefined) throw new Error(`benchmark "${benchmark.name}" has neither setup nor measure`);
-  const subjects = await benchmark.setup();
+  const subjects = benchmark.setup();
   const { keel, reference } = await measurePair(subjects.keel, subjects.baseline, options);
   subjects.check?.();
   if (!Number.isFinite(sink)) throw new Error(`benchmark "${benchmark.name}": the result sink is not finite (${sink})`);
