@@ -211,11 +211,6 @@ export class MatchingEngine<T> implements DeltaBook {
     return this.marketAsks.bestTicks();
   }
 
-  /** Returns the market's lots at a price, 0 when there is no level. */
-  marketLots(side: BookSide, ticks: number): number {
-    return (side === 'bid' ? this.marketBids : this.marketAsks).lotsAt(ticks);
-  }
-
   /** Returns the market's levels on `side`, best first, as [ticks, lots]. Allocates. */
   marketLevels(side: BookSide): SimLevel[] {
     return (side === 'bid' ? this.marketBids : this.marketAsks).levels();
@@ -385,11 +380,6 @@ export class MatchingEngine<T> implements DeltaBook {
     level.unlink(order);
     this.restingCount -= 1;
     if (level.count === 0) (order.side === 'buy' ? this.ourBids : this.ourAsks).release(level);
-  }
-
-  /** Returns the number of our orders resting. */
-  get restingOrders(): number {
-    return this.restingCount;
   }
 
   /** Returns our orders resting on `side`, best price first and in time order within a price. Allocates; for snapshots and tests. */

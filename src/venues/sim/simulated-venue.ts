@@ -2,7 +2,7 @@ import type { ManualClock } from '../../domain/clock.js';
 import { Decimal } from '../../domain/decimal.js';
 import type { FillEvent } from '../../domain/events.js';
 import {
-  type InstrumentSpec, lotsToSize, notionalOf, priceToTicks, sizeToLots, ticksToPrice,
+  type InstrumentSpec, lotsToSize, notionalOf, sizeToLots, ticksToPrice,
 } from '../../domain/instrument.js';
 import {
   type Liquidity, type OrderRequest, type OrderState, type OrderTrigger, TERMINAL_STATUSES, newOrderState, transitionOrder,
@@ -19,6 +19,7 @@ import type {
 import { FaultInjector, type FaultOptions } from './faults.js';
 import { type SimLevel, type SimMarketInput, applyBookDelta } from './market-input.js';
 import { type FillSink, MatchingEngine, RestingOrder } from './matching-engine.js';
+import { quoteNotional, validateOrder } from './order-validation.js';
 import { OrderRateLimiter } from './rate-limit.js';
 
 /** Funding times: every 8 hours from 00:00 UTC (epoch 0 is a 00:00 UTC). */
@@ -106,11 +107,6 @@ function venueError(code: VenueErrorCode, message: string, retryable = false, re
   return retryAfterMs === undefined ? { code, message, retryable } : { code, message, retryable, retryAfterMs };
 }
 
-/** Returns the notional in quote currency (what fee tiers and minimum notionals are measured in). */
-function quoteNotional(spec: InstrumentSpec, quantity: Decimal, price: Decimal): Decimal {
-  return spec.kind === 'inverse' ? quantity.mul(spec.contractSize) : quantity.mul(spec.contractSize).mul(price);
-}
-
 const HALF = Decimal.of('0.5');
 
 function isPerpetual(spec: InstrumentSpec): boolean {
@@ -119,11 +115,23 @@ function isPerpetual(spec: InstrumentSpec): boolean {
 
 /**
  * keel's simulated exchange: a {@link Venue} driven by a market feed and an injected clock. It matches our orders
- * against the L2 book and the trade tape (see queue-position.ts for the queue model), books every fill and funding
- * payment through the same {@link Ledger} the engine uses, charges maker/taker fees by trailing 30-day volume, and
- * can add latency, a rate limit and seeded faults. Our orders never trade with each other (no self-match) and never
- * change the feed's book beyond the liquidity they take. Deterministic: the same feed, orders, options and seed give
- * the same execution reports byte for byte.
+ * against the L2 book and the trade tape, books every fill and funding payment through the same {@link Ledger} the
+ * engine uses, charges maker/taker fees by trailing 30-day volume, and can add latency, a rate limit and seeded
+ * faults. Our orders never trade with each other (no self-match) and never change the feed's book beyond the
+ * liquidity they take. Deterministic: the same feed, orders, options and seed give the same execution reports byte
+ * for byte.
+ *
+ * Matching is not done here: each instrument has a {@link MatchingEngine} (matching-engine.ts, the class the
+ * `matching` benchmark times) holding the market's book and our resting orders with their queue positions
+ * (queue-position.ts), and every print, level change, taker walk and cancel is one call on it; this class decides
+ * what may fill (funds, reduce-only, FOK, post-only, stops, time in force) and books what does. Per instrument it
+ * also keeps the pending stops (with the prices that would trigger one, so a print that triggers none costs two
+ * comparisons) and the resting reduce-only orders a fill may leave with nothing to reduce, so no event scans the
+ * orders of other instruments or orders it cannot concern.
+ *
+ * The file is longer than 400 lines because the port's methods, the order lifecycle, funds and funding all read and
+ * write one order table, one ledger and one clock; order validation (order-validation.ts), matching and the queue
+ * model are apart.
  *
  * Semantics worth knowing:
  * - With `latencyMs` 0 an order is processed inside `submit`, which returns its state after matching (or the
@@ -428,56 +436,6 @@ export class SimulatedVenue implements Venue {
 
   // ------------------------------------------------------------------------------------------------------- orders
 
-  private validate(request: OrderRequest): Result<{ spec: InstrumentSpec; lots: number; limitTicks: number | null; stopTicks: number | null; expireAtMs: number | null }, VenueError> {
-    const invalid = (message: string): Result<never, VenueError> => err(venueError('INVALID_ORDER', `${request.clientOrderId}: ${message}`));
-    if (request.clientOrderId === '') return invalid('clientOrderId must not be empty');
-    const state = this.symbols.get(request.symbol);
-    if (state === undefined) return invalid(`symbol ${request.symbol} is not listed`);
-    const spec = state.spec;
-    if (!request.quantity.isPositive()) return invalid(`quantity must be positive, got ${request.quantity}`);
-    const lots = sizeToLots(spec, request.quantity);
-    if (!lots.ok) return invalid(lots.error.message);
-    if (request.quantity.lt(spec.minSize)) return invalid(`quantity ${request.quantity} is below the minimum size ${spec.minSize}`);
-    if (spec.maxSize !== null && request.quantity.gt(spec.maxSize)) return invalid(`quantity ${request.quantity} is above the maximum size ${spec.maxSize}`);
-    const needsPrice = request.type === 'LIMIT' || request.type === 'STOP_LIMIT';
-    const needsStop = request.type === 'STOP' || request.type === 'STOP_LIMIT';
-    if (needsPrice && request.price === null) return invalid(`price is required for ${request.type}`);
-    if (!needsPrice && request.price !== null) return invalid(`price must be null for ${request.type}`);
-    if (needsStop && request.stopPrice === null) return invalid(`stopPrice is required for ${request.type}`);
-    if (!needsStop && request.stopPrice !== null) return invalid(`stopPrice must be null for ${request.type}`);
-    let limitTicks: number | null = null;
-    if (request.price !== null) {
-      if (!request.price.isPositive()) return invalid(`price must be positive, got ${request.price}`);
-      const ticks = priceToTicks(spec, request.price);
-      if (!ticks.ok) return invalid(ticks.error.message);
-      limitTicks = ticks.value;
-      if (quoteNotional(spec, request.quantity, request.price).lt(spec.minNotional)) {
-        return invalid(`notional below the minimum ${spec.minNotional}`);
-      }
-    }
-    let stopTicks: number | null = null;
-    if (request.stopPrice !== null) {
-      if (!request.stopPrice.isPositive()) return invalid(`stopPrice must be positive, got ${request.stopPrice}`);
-      const ticks = priceToTicks(spec, request.stopPrice);
-      if (!ticks.ok) return invalid(ticks.error.message.replace('price', 'stopPrice'));
-      stopTicks = ticks.value;
-    }
-    if (request.type === 'MARKET' && request.timeInForce === 'GTD') return invalid('MARKET orders cannot be GTD');
-    if (request.postOnly && (request.type !== 'LIMIT' || request.timeInForce === 'IOC' || request.timeInForce === 'FOK')) {
-      return invalid('postOnly needs a GTC or GTD LIMIT order');
-    }
-    let expireAtMs: number | null = null;
-    if (request.timeInForce === 'GTD') {
-      if (request.expireAt === null) return invalid('expireAt is required for GTD');
-      expireAtMs = Date.parse(request.expireAt);
-      if (Number.isNaN(expireAtMs)) return invalid(`expireAt ${request.expireAt} is not an ISO-8601 time`);
-      if (expireAtMs <= this.clock.now()) return invalid(`expireAt ${request.expireAt} is not in the future`);
-    } else if (request.expireAt !== null) {
-      return invalid('expireAt is only for GTD');
-    }
-    return ok({ spec, lots: lots.value, limitTicks, stopTicks, expireAtMs });
-  }
-
   private submitNow(request: OrderRequest): Result<VenueOrder, VenueError> {
     const now = this.clock.now();
     if (this.rateLimiter !== null) {
@@ -486,7 +444,7 @@ export class SimulatedVenue implements Venue {
         return err(venueError('RATE_LIMITED', `more than ${this.rateLimiter.orders} orders in ${this.rateLimiter.windowMs} ms`, true, decision.retryAfterMs));
       }
     }
-    const valid = this.validate(request);
+    const valid = validateOrder(request, this.symbols.get(request.symbol)?.spec, now);
     if (!valid.ok) return valid;
     if (this.orders.has(request.clientOrderId)) {
       return err(venueError('DUPLICATE_ORDER', `client order id ${request.clientOrderId} was already used`));
