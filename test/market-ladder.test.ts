@@ -15,7 +15,6 @@ test('bids put the highest price first and asks the lowest; a size is replaced, 
   assert.deepEqual(asks.levels(), [[100, 5], [101, 2], [102, 1]]);
   assert.equal(bids.bestTicks(), 102);
   assert.equal(asks.bestTicks(), 100);
-  assert.deepEqual([asks.ticksAt(1), asks.lotsAtRank(1)], [101, 2]);
   bids.set(101, 7);
   bids.reduce(100, 2);
   bids.reduce(102, 5); // more than the level holds: the level goes
@@ -26,6 +25,29 @@ test('bids put the highest price first and asks the lowest; a size is replaced, 
   assert.equal(bids.bestTicks(), 100);
   assert.equal(bids.length, 1);
   assert.equal(new MarketLadder(-1).bestTicks(), undefined);
+});
+
+/** Returns what {@link MarketLadder.walk} visits, stopping after `limit` levels. */
+function walked(ladder: MarketLadder, limit = Infinity): [number, number][] {
+  const out: [number, number][] = [];
+  ladder.walk((ticks, lots) => {
+    out.push([ticks, lots]);
+    return out.length < limit;
+  });
+  return out;
+}
+
+test('a walk visits the levels best first, skips removed and re-added prices once, stops when told, and changes nothing', () => {
+  const asks = new MarketLadder(-1);
+  for (const ticks of [105, 101, 103, 102, 104]) asks.set(ticks, ticks - 100);
+  asks.set(102, 0);
+  asks.set(104, 0);
+  asks.set(104, 9); // re-added: the heap holds 104 twice
+  assert.deepEqual(walked(asks), [[101, 1], [103, 3], [104, 9], [105, 5]]);
+  assert.deepEqual(walked(asks, 2), [[101, 1], [103, 3]]);
+  assert.deepEqual(asks.levels(), [[101, 1], [103, 3], [104, 9], [105, 5]]);
+  assert.equal(asks.bestTicks(), 101);
+  assert.deepEqual(walked(new MarketLadder(1)), []);
 });
 
 test('a snapshot is applied in order whatever its sort: a later entry for a price wins and 0 removes', () => {
@@ -72,7 +94,6 @@ test('random sets, reductions and snapshots leave both sides as a map of the sam
         const size = reference.get(operation.ticks);
         if (size !== undefined) setReference(operation.ticks, size - operation.lots);
       } else {
-        // Distinct prices sorted either way take the copying path; anything else is applied level by level.
         const levels = operation.sorted === 'as drawn' ? operation.levels
           : [...new Map(operation.levels.filter(([, lots]) => lots > 0))].sort((a, b) => (operation.sorted === 'up' ? a[0] - b[0] : b[0] - a[0]));
         ladder.replace(levels);
@@ -81,6 +102,8 @@ test('random sets, reductions and snapshots leave both sides as a map of the sam
       }
       const expected = [...reference].sort((a, b) => direction * (b[0] - a[0]));
       assert.deepEqual(ladder.levels(), expected);
+      assert.deepEqual(walked(ladder), expected);
+      assert.deepEqual(walked(ladder, 3), expected.slice(0, 3));
       assert.equal(ladder.length, expected.length);
       assert.equal(ladder.bestTicks(), expected[0]?.[0]);
     }

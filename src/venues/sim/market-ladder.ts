@@ -1,172 +1,197 @@
 import type { SimLevel } from './market-input.js';
 
-/** Starting capacity of a ladder, in levels; it doubles when full. */
-const INITIAL_CAPACITY = 64;
-
 /**
  * The recorded market's liquidity on one side of one instrument's book, in integer ticks and lots: what the feed says
  * rests at each price, less what prints on the tape and our taker orders took since the feed last set that level.
  *
- * The levels are two parallel `Float64Array`s (key, lots) sorted by key = direction × ticks, ascending, so the best
- * level is the last element. Why sorted arrays, and not a `Map` with a heap of prices (what the simulator used before)
- * or a tree: a recorded feed sets about nine levels per event, three quarters of them adding or removing a level,
- * mostly within a few hundred levels of the touch (the bundled Binance capture: 124,057 level sets in 13,205 events,
- * up to 2,410 levels a side, a third of the adds and removes within 50 levels of the best). Here a level is found by a
- * search that starts at the best end and doubles its step (O(log r) for a level r places from the best), a new or
- * removed level shifts only the levels better than it (one `copyWithin`, a memmove), reading the best is O(1), and
- * walking from the best (a taker order, a FOK's depth, a snapshot) reads the arrays in order. Nothing is allocated
- * but the arrays when they grow. On the bundled capture's level sets this costs about half of a `Map` plus lazy heap.
+ * A map tick → level, and the levels in a binary heap keyed so the best is on top (highest bid, lowest ask), each
+ * level knowing its place in the heap. Resizing a level is a map lookup; adding or removing one is a map operation and
+ * a sift, O(log L); the best is the heap's top, O(1); a taker order consumes from the top; {@link walk} visits the
+ * levels best first without changing anything, O(k log k) for k levels (a FOK's depth, a market order's worst price),
+ * and {@link levels} sorts the side (a snapshot for subscribers). Removed levels are kept for reuse, so a busy feed
+ * allocates nothing.
+ *
+ * Why a heap: a recorded feed sets about nine levels per event, three quarters of them adding or removing a level,
+ * a few hundred levels from the touch (the bundled Binance capture: 124,057 level sets in 13,205 events, up to 2,410
+ * levels a side). A sorted array shifts every better level on each add and remove (measured on that capture: about a
+ * third slower than a heap); a heap with lazy deletion (the simulator's former book) is as fast to update, but the
+ * removed and re-added prices it keeps near the top made a walk from the best visit thousands of stale entries.
  * Ticks and lots are exact in a float64 below 2^53, like every tick and lot in keel.
  */
+/** One level of the market's book, placed in the heap at `index`. */
+class Level {
+  ticks = 0;
+  /** `direction × ticks`: larger is better. */
+  key = 0;
+  lots = 0;
+  index = 0;
+}
+
 export class MarketLadder {
-  private keys = new Float64Array(INITIAL_CAPACITY);
-  private sizes = new Float64Array(INITIAL_CAPACITY);
-  private count = 0;
+  private readonly byTicks = new Map<number, Level>();
+  /** The levels as a binary max-heap on `key`: the best on top. Each level knows its index. */
+  private readonly heap: Level[] = [];
+  /** Levels removed from the book, reused for new ones (a feed adds and removes thousands a minute). */
+  private readonly spare: Level[] = [];
 
   /** @param direction +1 for bids (a higher price is better), −1 for asks (a lower price is better). */
   constructor(private readonly direction: 1 | -1) {}
 
   /** Returns the number of levels. */
   get length(): number {
-    return this.count;
+    return this.heap.length;
   }
 
   /** Returns the best price in ticks, or undefined when the side is empty. */
   bestTicks(): number | undefined {
-    return this.count === 0 ? undefined : this.direction * this.keys[this.count - 1]!;
-  }
-
-  /** Returns the price in ticks of the level `rank` places from the best (0: the best). `rank` < {@link length}. */
-  ticksAt(rank: number): number {
-    return this.direction * this.keys[this.count - 1 - rank]!;
-  }
-
-  /** Returns the lots of the level `rank` places from the best (0: the best). `rank` < {@link length}. */
-  lotsAtRank(rank: number): number {
-    return this.sizes[this.count - 1 - rank]!;
+    return this.heap[0]?.ticks;
   }
 
   /** Returns the lots resting at `ticks`, 0 when there is no level. */
   lotsAt(ticks: number): number {
-    const key = this.direction * ticks;
-    const index = this.search(key);
-    return index < this.count && this.keys[index] === key ? this.sizes[index]! : 0;
+    return this.byTicks.get(ticks)?.lots ?? 0;
   }
 
-  /** Sets the lots resting at `ticks` (0 or less removes the level); returns the lots that rested there before (0: none). */
-  set(ticks: number, lots: number): number {
-    const key = this.direction * ticks;
-    const index = this.search(key);
-    if (index < this.count && this.keys[index] === key) {
-      const previous = this.sizes[index]!;
-      if (lots > 0) this.sizes[index] = lots;
-      else this.removeAt(index);
-      return previous;
+  /** Sets the lots resting at `ticks`; 0 (or less) removes the level. */
+  set(ticks: number, lots: number): void {
+    const level = this.byTicks.get(ticks);
+    if (level !== undefined) {
+      if (lots > 0) level.lots = lots;
+      else this.remove(level);
+    } else if (lots > 0) {
+      this.add(ticks, lots);
     }
-    if (lots > 0) this.insertAt(index, key, lots);
-    return 0;
   }
 
   /** Takes `lots` from the level at `ticks`, removing it when nothing is left; nothing happens when there is no level. */
   reduce(ticks: number, lots: number): void {
-    const key = this.direction * ticks;
-    const index = this.search(key);
-    if (index >= this.count || this.keys[index] !== key) return;
-    const left = this.sizes[index]! - lots;
-    if (left > 0) this.sizes[index] = left;
-    else this.removeAt(index);
+    const level = this.byTicks.get(ticks);
+    if (level === undefined) return;
+    if (level.lots - lots > 0) level.lots -= lots;
+    else this.remove(level);
   }
 
-  /**
-   * Replaces every level with `levels`, applied in order as {@link set} would (a later entry for a price wins; 0
-   * removes). A snapshot sorted by price either way with no empty or repeated level (what feeds send) is copied in
-   * O(n); anything else is set level by level.
-   */
+  /** Replaces every level with `levels`, applied in order as {@link set} would (a later entry for a price wins; 0 removes). */
   replace(levels: readonly SimLevel[]): void {
-    this.count = 0;
-    const n = levels.length;
-    let ascending = true;
-    let descending = true;
-    for (let i = 0; i < n; i++) {
-      if (!(levels[i]![1] > 0)) ascending = descending = false;
-      if (i > 0) {
-        const step = this.direction * (levels[i]![0] - levels[i - 1]![0]);
-        if (step <= 0) ascending = false;
-        if (step >= 0) descending = false;
-      }
-    }
-    if (!ascending && !descending) {
-      for (const [ticks, lots] of levels) this.set(ticks, lots);
-      return;
-    }
-    this.ensureCapacity(n);
-    for (let i = 0; i < n; i++) {
-      const level = levels[ascending ? i : n - 1 - i]!;
-      this.keys[i] = this.direction * level[0];
-      this.sizes[i] = level[1];
-    }
-    this.count = n;
-  }
-
-  /** Returns the levels best first, as [ticks, lots]. Allocates. */
-  levels(): SimLevel[] {
-    const out: SimLevel[] = [];
-    for (let i = this.count - 1; i >= 0; i--) out.push([this.direction * this.keys[i]!, this.sizes[i]!]);
-    return out;
+    for (const level of this.heap) this.spare.push(level);
+    this.heap.length = 0;
+    this.byTicks.clear();
+    for (const [ticks, lots] of levels) this.set(ticks, lots);
   }
 
   /**
-   * Returns the index of the first key not below `key` (count when every key is below): a search from the best end
-   * with a doubling step, then a binary search in the last step, so a level near the best is found in a few reads.
+   * Calls `visit` with each level best first until it returns false; changes nothing. It takes the heap's levels in
+   * order through a small heap of candidate indexes (an index's children become candidates once it is visited), so
+   * visiting k levels costs O(k log k) whatever the side's depth.
    */
-  private search(key: number): number {
-    const keys = this.keys;
-    let high = this.count; // keys[high] >= key, or high = count
-    let low = high - 1;
-    let step = 1;
-    while (low >= 0 && keys[low]! >= key) {
-      high = low;
-      low -= step;
-      step *= 2;
+  walk(visit: (ticks: number, lots: number) => boolean): void {
+    const heap = this.heap;
+    if (heap.length === 0) return;
+    const candidates: number[] = [0];
+    while (candidates.length > 0) {
+      const index = popCandidate(candidates, heap);
+      const left = 2 * index + 1;
+      if (left < heap.length) pushCandidate(candidates, heap, left);
+      if (left + 1 < heap.length) pushCandidate(candidates, heap, left + 1);
+      const level = heap[index]!;
+      if (!visit(level.ticks, level.lots)) return;
     }
-    let from = low < 0 ? 0 : low + 1;
-    let to = high;
-    while (from < to) {
-      const middle = (from + to) >>> 1;
-      if (keys[middle]! < key) from = middle + 1;
-      else to = middle;
-    }
-    return from;
   }
 
-  private insertAt(index: number, key: number, lots: number): void {
-    this.ensureCapacity(this.count + 1);
-    if (index < this.count) {
-      this.keys.copyWithin(index + 1, index, this.count);
-      this.sizes.copyWithin(index + 1, index, this.count);
-    }
-    this.keys[index] = key;
-    this.sizes[index] = lots;
-    this.count += 1;
+  /** Returns the levels best first, as [ticks, lots]. Sorts the side; allocates. */
+  levels(): SimLevel[] {
+    const sorted = [...this.heap].sort((a, b) => b.key - a.key);
+    return sorted.map((level) => [level.ticks, level.lots]);
   }
 
-  private removeAt(index: number): void {
-    if (index < this.count - 1) {
-      this.keys.copyWithin(index, index + 1, this.count);
-      this.sizes.copyWithin(index, index + 1, this.count);
-    }
-    this.count -= 1;
+  private add(ticks: number, lots: number): void {
+    const level = this.spare.pop() ?? new Level();
+    level.ticks = ticks;
+    level.key = this.direction * ticks;
+    level.lots = lots;
+    this.byTicks.set(ticks, level);
+    this.heap.push(level);
+    this.siftUp(level, this.heap.length - 1);
   }
 
-  private ensureCapacity(needed: number): void {
-    if (needed <= this.keys.length) return;
-    let capacity = this.keys.length;
-    while (capacity < needed) capacity *= 2;
-    const keys = new Float64Array(capacity);
-    const sizes = new Float64Array(capacity);
-    keys.set(this.keys.subarray(0, this.count));
-    sizes.set(this.sizes.subarray(0, this.count));
-    this.keys = keys;
-    this.sizes = sizes;
+  private remove(level: Level): void {
+    this.byTicks.delete(level.ticks);
+    this.spare.push(level);
+    const last = this.heap.pop()!;
+    if (last === level) return;
+    const index = level.index;
+    const heap = this.heap;
+    if (index > 0 && heap[(index - 1) >> 1]!.key < last.key) this.siftUp(last, index);
+    else this.siftDown(last, index);
   }
+
+  /** Places `level` at `index` or above, moving worse parents down. */
+  private siftUp(level: Level, index: number): void {
+    const heap = this.heap;
+    let i = index;
+    while (i > 0) {
+      const parent = heap[(i - 1) >> 1]!;
+      if (parent.key >= level.key) break;
+      heap[i] = parent;
+      parent.index = i;
+      i = (i - 1) >> 1;
+    }
+    heap[i] = level;
+    level.index = i;
+  }
+
+  /** Places `level` at `index` or below, moving better children up. */
+  private siftDown(level: Level, index: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    let i = index;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && heap[right]!.key > heap[left]!.key ? right : left;
+      const better = heap[child]!;
+      if (better.key <= level.key) break;
+      heap[i] = better;
+      better.index = i;
+      i = child;
+    }
+    heap[i] = level;
+    level.index = i;
+  }
+}
+
+/** Adds heap index `index` to `candidates`, a max-heap of indexes ordered by their level's key. */
+function pushCandidate(candidates: number[], heap: readonly Level[], index: number): void {
+  let i = candidates.length;
+  candidates.push(index);
+  const key = heap[index]!.key;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (heap[candidates[parent]!]!.key >= key) break;
+    candidates[i] = candidates[parent]!;
+    i = parent;
+  }
+  candidates[i] = index;
+}
+
+/** Removes and returns the candidate index whose level has the largest key. */
+function popCandidate(candidates: number[], heap: readonly Level[]): number {
+  const top = candidates[0]!;
+  const last = candidates.pop()!;
+  const n = candidates.length;
+  if (n === 0) return top;
+  const key = heap[last]!.key;
+  let i = 0;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= n) break;
+    const right = left + 1;
+    const child = right < n && heap[candidates[right]!]!.key > heap[candidates[left]!]!.key ? right : left;
+    if (heap[candidates[child]!]!.key <= key) break;
+    candidates[i] = candidates[child]!;
+    i = child;
+  }
+  candidates[i] = last;
+  return top;
 }

@@ -182,11 +182,18 @@ export class MatchingEngine<T> implements DeltaBook {
    * behind us.
    */
   applyLevel(side: BookSide, ticks: number, lots: number): void {
-    const previous = (side === 'bid' ? this.marketBids : this.marketAsks).set(ticks, lots);
-    if (lots >= previous || this.restingCount === 0) return;
-    const ours = (side === 'bid' ? this.ourBids : this.ourAsks).byPrice.get(ticks);
-    if (ours === undefined) return;
-    for (let order = ours.head; order !== null; order = order.next) order.ahead = aheadAfterDepletion(order.ahead, previous, lots);
+    const market = side === 'bid' ? this.marketBids : this.marketAsks;
+    if (this.restingCount > 0) {
+      // Only our orders at this price care how much the level shrank: its old size is read only for them.
+      const ours = (side === 'bid' ? this.ourBids : this.ourAsks).byPrice.get(ticks);
+      if (ours !== undefined) {
+        const previous = market.lotsAt(ticks);
+        if (lots < previous) {
+          for (let order = ours.head; order !== null; order = order.next) order.ahead = aheadAfterDepletion(order.ahead, previous, lots);
+        }
+      }
+    }
+    market.set(ticks, lots);
   }
 
   /** Replaces the market's book (a snapshot); our orders' queue positions shrink as {@link applyLevel} would shrink them. */
@@ -329,10 +336,10 @@ export class MatchingEngine<T> implements DeltaBook {
     const market = side === 'buy' ? this.marketAsks : this.marketBids;
     const limit = limitTicks ?? (side === 'buy' ? Infinity : -Infinity);
     let remaining = lots;
-    while (remaining > 0 && market.length > 0) {
-      const ticks = market.ticksAt(0);
-      if (side === 'buy' ? ticks > limit : ticks < limit) break;
-      const booked = this.sink.takerFill(taker, ticks, Math.min(market.lotsAtRank(0), remaining));
+    while (remaining > 0) {
+      const ticks = market.bestTicks();
+      if (ticks === undefined || (side === 'buy' ? ticks > limit : ticks < limit)) break;
+      const booked = this.sink.takerFill(taker, ticks, Math.min(market.lotsAt(ticks), remaining));
       if (booked === 0) break;
       market.reduce(ticks, booked);
       remaining -= booked;
@@ -342,25 +349,24 @@ export class MatchingEngine<T> implements DeltaBook {
 
   /** Returns the market's lots opposite `side` within `limitTicks` (null: any price), counting no further than `needed`. */
   crossableLots(side: OrderSide, limitTicks: number | null, needed: number): number {
-    const market = side === 'buy' ? this.marketAsks : this.marketBids;
     let available = 0;
-    for (let rank = 0; rank < market.length && available < needed; rank++) {
-      const ticks = market.ticksAt(rank);
-      if (limitTicks !== null && (side === 'buy' ? ticks > limitTicks : ticks < limitTicks)) break;
-      available += market.lotsAtRank(rank);
-    }
+    (side === 'buy' ? this.marketAsks : this.marketBids).walk((ticks, lots) => {
+      if (limitTicks !== null && (side === 'buy' ? ticks > limitTicks : ticks < limitTicks)) return false;
+      available += lots;
+      return available < needed;
+    });
     return available;
   }
 
   /** Returns the worst price (ticks) a market order of `lots` on `side` reaches walking the market's book; undefined when it is empty. */
   worstTicks(side: OrderSide, lots: number): number | undefined {
-    const market = side === 'buy' ? this.marketAsks : this.marketBids;
     let left = lots;
     let worst: number | undefined;
-    for (let rank = 0; rank < market.length && left > 0; rank++) {
-      worst = market.ticksAt(rank);
-      left -= market.lotsAtRank(rank);
-    }
+    (side === 'buy' ? this.marketAsks : this.marketBids).walk((ticks, size) => {
+      worst = ticks;
+      left -= size;
+      return left > 0;
+    });
     return worst;
   }
 
