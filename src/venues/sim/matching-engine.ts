@@ -4,7 +4,8 @@ import { MarketLadder } from './market-ladder.js';
 import { aheadAfterDepletion, shareOfPrint } from './queue-position.js';
 
 /*
- * The simulator's matching core for one instrument. It holds two things and matches between them:
+ * The simulator's matching core for one instrument: SimulatedVenue has one per instrument, and the `matching`
+ * benchmark times exactly these calls. It holds two things and matches between them:
  *
  * - the recorded market's liquidity, per side a {@link MarketLadder} (what the feed says rests at each price, less what
  *   prints and our taker orders took since);
@@ -13,12 +14,13 @@ import { aheadAfterDepletion, shareOfPrint } from './queue-position.js';
  *   of it at its price (queue-position.ts).
  *
  * Every event the simulator matches on is one call here, and none scans orders it does not concern:
- * - a level of the feed changes: {@link MatchingEngine.applyLevel}, O(log r) in the market ladder (r: the level's
- *   distance from the best) plus O(k) for our k orders at that price, found by one map lookup;
+ * - a level of the feed changes: {@link MatchingEngine.applyLevel}, O(1) to resize a market level and O(log L) to add
+ *   or remove one (L levels a side), plus O(k) for our k orders at that price, found by one map lookup;
  * - a print on the tape: {@link MatchingEngine.trade}, O(1) when it reaches none of our orders (one comparison with our
  *   best price on the maker side), else O(our orders it reaches);
- * - one of our orders takes liquidity: {@link MatchingEngine.take} walks the market's levels from the best, O(levels
- *   it crosses); {@link MatchingEngine.crossableLots} is a FOK's depth check;
+ * - one of our orders takes liquidity: {@link MatchingEngine.take} consumes the market's levels from the best,
+ *   O(c log L) for the c levels it crosses; {@link MatchingEngine.crossableLots} (a FOK's depth) and
+ *   {@link MatchingEngine.worstTicks} (a market order's funds check) read them without changing them, O(c log c);
  * - one of our orders rests or leaves: {@link MatchingEngine.rest} and {@link MatchingEngine.remove}, O(1) unless it
  *   opens or empties a price of ours (then O(log P + P) for our P prices, a handful).
  *
