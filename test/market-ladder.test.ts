@@ -50,6 +50,19 @@ test('a walk visits the levels best first, skips removed and re-added prices onc
   assert.deepEqual(walked(new MarketLadder(1)), []);
 });
 
+test('after heavy churn near the touch (removed and re-added prices left in the heap) a walk still sees each level once, in order', () => {
+  const bids = new MarketLadder(1);
+  for (let ticks = 1; ticks <= 1000; ticks++) bids.set(ticks, ticks);
+  for (let round = 0; round < 20; round++) {
+    for (let ticks = 900; ticks <= 1000; ticks++) bids.set(ticks, 0);
+    for (let ticks = 900; ticks <= 1000; ticks += 1 + (round % 3)) bids.set(ticks, round + 1);
+  }
+  const expected = bids.levels();
+  assert.deepEqual(walked(bids), expected);
+  assert.deepEqual(walked(bids, 5), expected.slice(0, 5));
+  assert.equal(bids.bestTicks(), expected[0]![0]);
+});
+
 test('a snapshot is applied in order whatever its sort: a later entry for a price wins and 0 removes', () => {
   const ladder = new MarketLadder(1);
   ladder.replace([[3, 1], [1, 1], [2, 1]]);

@@ -4,191 +4,188 @@ import type { SimLevel } from './market-input.js';
  * The recorded market's liquidity on one side of one instrument's book, in integer ticks and lots: what the feed says
  * rests at each price, less what prints on the tape and our taker orders took since the feed last set that level.
  *
- * A map tick → level, and the levels in a binary heap keyed so the best is on top (highest bid, lowest ask), each
- * level knowing its place in the heap. Resizing a level is a map lookup; adding or removing one is a map operation and
- * a sift, O(log L); the best is the heap's top, O(1); a taker order consumes from the top; {@link walk} visits the
- * levels best first without changing anything, O(k log k) for k levels (a FOK's depth, a market order's worst price),
- * and {@link levels} sorts the side (a snapshot for subscribers). Removed levels are kept for reuse, so a busy feed
- * allocates nothing.
+ * A map tick → lots, and a binary heap of the prices keyed so the best is on top (highest bid, lowest ask). Setting a
+ * level is a map update, plus a heap push when the price is new; removing one only deletes it from the map, and a
+ * removed price left in the heap is discarded when it reaches the top (lazy deletion). Reading the best is amortized
+ * O(1); a taker order consumes from the best down; {@link walk} visits the levels best first without changing any,
+ * O(k log k) for the k heap entries it visits (a FOK's depth, a market order's worst price); {@link levels} sorts the
+ * side (a snapshot for subscribers). The heap is rebuilt from the map, O(L) for L levels, when it holds more than four
+ * entries per level, or before a walk once removed prices are more than a quarter of the levels: a busy feed removes
+ * and re-adds the same prices near the touch again and again, and a walk would otherwise visit every stale copy.
  *
- * Why a heap: a recorded feed sets about nine levels per event, three quarters of them adding or removing a level,
- * a few hundred levels from the touch (the bundled Binance capture: 124,057 level sets in 13,205 events, up to 2,410
- * levels a side). A sorted array shifts every better level on each add and remove (measured on that capture: about a
- * third slower than a heap); a heap with lazy deletion (the simulator's former book) is as fast to update, but the
- * removed and re-added prices it keeps near the top made a walk from the best visit thousands of stale entries.
+ * Why this: a recorded feed sets about nine levels per event, three quarters of them adding or removing a level, a
+ * few hundred levels from the touch (the bundled Binance capture: 124,057 level sets in 13,205 events, up to 2,410
+ * levels a side). Here each costs a map operation and at most a short sift. Measured on that capture's level sets, a
+ * sorted array (which shifts every better level on each add and remove) took about a third longer, and a heap with
+ * eager deletion (each level knowing its slot) about a quarter longer.
  * Ticks and lots are exact in a float64 below 2^53, like every tick and lot in keel.
  */
-/** One level of the market's book, placed in the heap at `index`. */
-class Level {
-  ticks = 0;
-  /** `direction × ticks`: larger is better. */
-  key = 0;
-  lots = 0;
-  index = 0;
-}
-
 export class MarketLadder {
-  private readonly byTicks = new Map<number, Level>();
-  /** The levels as a binary max-heap on `key`: the best on top. Each level knows its index. */
-  private readonly heap: Level[] = [];
-  /** Levels removed from the book, reused for new ones (a feed adds and removes thousands a minute). */
-  private readonly spare: Level[] = [];
+  private readonly sizes = new Map<number, number>();
+  /** Heap of `direction × ticks`, largest on top; may hold prices no longer in `sizes`, and repeats. */
+  private heap: number[] = [];
 
   /** @param direction +1 for bids (a higher price is better), −1 for asks (a lower price is better). */
   constructor(private readonly direction: 1 | -1) {}
 
   /** Returns the number of levels. */
   get length(): number {
-    return this.heap.length;
+    return this.sizes.size;
   }
 
-  /** Returns the best price in ticks, or undefined when the side is empty. */
+  /** Returns the best price in ticks, or undefined when the side is empty. Discards removed prices on top of the heap. */
   bestTicks(): number | undefined {
-    return this.heap[0]?.ticks;
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const ticks = this.direction * heap[0]!;
+      if (this.sizes.has(ticks)) return ticks;
+      this.pop();
+    }
+    return undefined;
   }
 
   /** Returns the lots resting at `ticks`, 0 when there is no level. */
   lotsAt(ticks: number): number {
-    return this.byTicks.get(ticks)?.lots ?? 0;
+    return this.sizes.get(ticks) ?? 0;
   }
 
   /** Sets the lots resting at `ticks`; 0 (or less) removes the level. */
   set(ticks: number, lots: number): void {
-    const level = this.byTicks.get(ticks);
-    if (level !== undefined) {
-      if (lots > 0) level.lots = lots;
-      else this.remove(level);
-    } else if (lots > 0) {
-      this.add(ticks, lots);
+    const sizes = this.sizes;
+    if (lots <= 0) {
+      sizes.delete(ticks);
+      return;
     }
+    const before = sizes.size;
+    sizes.set(ticks, lots);
+    if (sizes.size === before) return; // an existing level resized
+    if (this.heap.length > 4 * sizes.size + 64) this.rebuild();
+    else this.push(this.direction * ticks);
   }
 
   /** Takes `lots` from the level at `ticks`, removing it when nothing is left; nothing happens when there is no level. */
   reduce(ticks: number, lots: number): void {
-    const level = this.byTicks.get(ticks);
-    if (level === undefined) return;
-    if (level.lots - lots > 0) level.lots -= lots;
-    else this.remove(level);
+    const size = this.sizes.get(ticks);
+    if (size === undefined) return;
+    if (size - lots > 0) this.sizes.set(ticks, size - lots);
+    else this.sizes.delete(ticks);
   }
 
   /** Replaces every level with `levels`, applied in order as {@link set} would (a later entry for a price wins; 0 removes). */
   replace(levels: readonly SimLevel[]): void {
-    for (const level of this.heap) this.spare.push(level);
-    this.heap.length = 0;
-    this.byTicks.clear();
-    for (const [ticks, lots] of levels) this.set(ticks, lots);
+    this.sizes.clear();
+    for (const [ticks, lots] of levels) {
+      if (lots > 0) this.sizes.set(ticks, lots);
+      else this.sizes.delete(ticks);
+    }
+    this.rebuild();
   }
 
   /**
-   * Calls `visit` with each level best first until it returns false; changes nothing. It takes the heap's levels in
-   * order through a small heap of candidate indexes (an index's children become candidates once it is visited), so
-   * visiting k levels costs O(k log k) whatever the side's depth.
+   * Calls `visit` with each level best first until it returns false; changes no level. It takes the heap's entries in
+   * order through a small heap of candidate positions (a position's children become candidates once it is visited),
+   * skipping removed prices and repeats.
    */
   walk(visit: (ticks: number, lots: number) => boolean): void {
+    if (this.heap.length > this.sizes.size + (this.sizes.size >> 2) + 64) this.rebuild();
     const heap = this.heap;
     if (heap.length === 0) return;
     const candidates: number[] = [0];
+    let previous = NaN;
     while (candidates.length > 0) {
-      const index = popCandidate(candidates, heap);
-      const left = 2 * index + 1;
+      const position = popCandidate(candidates, heap);
+      const left = 2 * position + 1;
       if (left < heap.length) pushCandidate(candidates, heap, left);
       if (left + 1 < heap.length) pushCandidate(candidates, heap, left + 1);
-      const level = heap[index]!;
-      if (!visit(level.ticks, level.lots)) return;
+      const key = heap[position]!;
+      if (key === previous) continue;
+      previous = key;
+      const ticks = this.direction * key;
+      const lots = this.sizes.get(ticks);
+      if (lots !== undefined && !visit(ticks, lots)) return;
     }
   }
 
   /** Returns the levels best first, as [ticks, lots]. Sorts the side; allocates. */
   levels(): SimLevel[] {
-    const sorted = [...this.heap].sort((a, b) => b.key - a.key);
-    return sorted.map((level) => [level.ticks, level.lots]);
+    const out: SimLevel[] = [...this.sizes];
+    const direction = this.direction;
+    out.sort((a, b) => direction * (b[0] - a[0]));
+    return out;
   }
 
-  private add(ticks: number, lots: number): void {
-    const level = this.spare.pop() ?? new Level();
-    level.ticks = ticks;
-    level.key = this.direction * ticks;
-    level.lots = lots;
-    this.byTicks.set(ticks, level);
-    this.heap.push(level);
-    this.siftUp(level, this.heap.length - 1);
+  /** Rebuilds the heap from the map's prices (Floyd's heap construction, O(L)): no removed price, no repeat. */
+  private rebuild(): void {
+    const heap: number[] = [];
+    for (const ticks of this.sizes.keys()) heap.push(this.direction * ticks);
+    this.heap = heap;
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.siftDown(heap[i]!, i);
   }
 
-  private remove(level: Level): void {
-    this.byTicks.delete(level.ticks);
-    this.spare.push(level);
-    const last = this.heap.pop()!;
-    if (last === level) return;
-    const index = level.index;
+  private push(key: number): void {
     const heap = this.heap;
-    if (index > 0 && heap[(index - 1) >> 1]!.key < last.key) this.siftUp(last, index);
-    else this.siftDown(last, index);
-  }
-
-  /** Places `level` at `index` or above, moving worse parents down. */
-  private siftUp(level: Level, index: number): void {
-    const heap = this.heap;
-    let i = index;
+    let i = heap.length;
+    heap.push(key);
     while (i > 0) {
-      const parent = heap[(i - 1) >> 1]!;
-      if (parent.key >= level.key) break;
-      heap[i] = parent;
-      parent.index = i;
-      i = (i - 1) >> 1;
+      const parent = (i - 1) >> 1;
+      if (heap[parent]! >= key) break;
+      heap[i] = heap[parent]!;
+      i = parent;
     }
-    heap[i] = level;
-    level.index = i;
+    heap[i] = key;
   }
 
-  /** Places `level` at `index` or below, moving better children up. */
-  private siftDown(level: Level, index: number): void {
+  private pop(): void {
+    const last = this.heap.pop()!;
+    if (this.heap.length > 0) this.siftDown(last, 0);
+  }
+
+  /** Places `key` at position `start` or below, moving larger children up. */
+  private siftDown(key: number, start: number): void {
     const heap = this.heap;
     const n = heap.length;
-    let i = index;
+    let i = start;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && heap[right]!.key > heap[left]!.key ? right : left;
-      const better = heap[child]!;
-      if (better.key <= level.key) break;
-      heap[i] = better;
-      better.index = i;
+      const child = right < n && heap[right]! > heap[left]! ? right : left;
+      if (heap[child]! <= key) break;
+      heap[i] = heap[child]!;
       i = child;
     }
-    heap[i] = level;
-    level.index = i;
+    heap[i] = key;
   }
 }
 
-/** Adds heap index `index` to `candidates`, a max-heap of indexes ordered by their level's key. */
-function pushCandidate(candidates: number[], heap: readonly Level[], index: number): void {
+/** Adds heap position `position` to `candidates`, a max-heap of positions ordered by their key in `heap`. */
+function pushCandidate(candidates: number[], heap: readonly number[], position: number): void {
   let i = candidates.length;
-  candidates.push(index);
-  const key = heap[index]!.key;
+  candidates.push(position);
+  const key = heap[position]!;
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    if (heap[candidates[parent]!]!.key >= key) break;
+    if (heap[candidates[parent]!]! >= key) break;
     candidates[i] = candidates[parent]!;
     i = parent;
   }
-  candidates[i] = index;
+  candidates[i] = position;
 }
 
-/** Removes and returns the candidate index whose level has the largest key. */
-function popCandidate(candidates: number[], heap: readonly Level[]): number {
+/** Removes and returns the candidate position with the largest key in `heap`. */
+function popCandidate(candidates: number[], heap: readonly number[]): number {
   const top = candidates[0]!;
   const last = candidates.pop()!;
   const n = candidates.length;
   if (n === 0) return top;
-  const key = heap[last]!.key;
+  const key = heap[last]!;
   let i = 0;
   for (;;) {
     const left = 2 * i + 1;
     if (left >= n) break;
     const right = left + 1;
-    const child = right < n && heap[candidates[right]!]!.key > heap[candidates[left]!]!.key ? right : left;
-    if (heap[candidates[child]!]!.key <= key) break;
+    const child = right < n && heap[candidates[right]!]! > heap[candidates[left]!]! ? right : left;
+    if (heap[candidates[child]!]! <= key) break;
     candidates[i] = candidates[child]!;
     i = child;
   }
