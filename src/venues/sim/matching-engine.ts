@@ -76,7 +76,6 @@ export class RestingOrder<T> {
 
 /** Our orders resting at one price, oldest first. */
 class OurLevel<T> {
-  totalLots = 0;
   count = 0;
   head: RestingOrder<T> | null = null;
   tail: RestingOrder<T> | null = null;
@@ -91,7 +90,6 @@ class OurLevel<T> {
     else this.tail.next = order;
     this.tail = order;
     this.count += 1;
-    this.totalLots += order.remaining;
   }
 
   unlink(order: RestingOrder<T>): void {
@@ -103,7 +101,6 @@ class OurLevel<T> {
     order.next = null;
     order.level = null;
     this.count -= 1;
-    this.totalLots -= order.remaining;
   }
 }
 
@@ -318,10 +315,8 @@ export class MatchingEngine<T> implements DeltaBook {
   /** Offers `lots` of a print to a resting order; lowers what it still wants by what the sink booked. */
   private fillMaker(order: RestingOrder<T>, lots: number): number {
     const booked = this.sink.makerFill(order, order.priceTicks, lots);
-    const level = order.level;
-    if (booked > 0 && level !== null) {
+    if (booked > 0 && order.level !== null) {
       order.remaining -= booked;
-      level.totalLots -= booked;
       if (order.remaining === 0) this.remove(order);
     }
     return booked;
