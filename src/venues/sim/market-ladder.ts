@@ -6,19 +6,18 @@ import type { SimLevel } from './market-input.js';
  *
  * A map tick → lots, and a binary heap of the prices keyed so the best is on top (highest bid, lowest ask). Setting a
  * level is a map update, plus a heap push when the price is new; removing one only deletes it from the map, and a
- * removed price left in the heap is discarded when it reaches the top (lazy deletion). Reading the best is amortized
- * O(1); a taker order consumes from the best down; {@link walk} visits the levels best first without changing any,
- * O(k log k) for the k heap entries it visits (a FOK's depth, a market order's worst price); {@link levels} sorts the
- * side (a snapshot for subscribers). The heap is rebuilt from the map, O(L) for L levels, when it holds more than four
- * entries per level, or before a walk once removed prices are more than a quarter of the levels: a busy feed removes
- * and re-adds the same prices near the touch again and again, and a walk would otherwise visit every stale copy.
+ * removed price left in the heap is discarded when it reaches the top (lazy deletion); the heap is rebuilt from the
+ * map (Floyd's construction, O(L) for L levels) when it holds more than four entries per level. Reading the best is
+ * amortized O(1); a taker order consumes from the best down; {@link walk} visits the levels best first without
+ * changing any, O(k log k) for the k heap entries it passes (a FOK's depth, a market order's worst price);
+ * {@link levels} sorts the side (a snapshot for subscribers).
  *
  * Why this: a recorded feed sets about nine levels per event, three quarters of them adding or removing a level, a
  * few hundred levels from the touch (the bundled Binance capture: 124,057 level sets in 13,205 events, up to 2,410
  * levels a side). Here each costs a map operation and at most a short sift. Measured on that capture's level sets, a
  * sorted array (which shifts every better level on each add and remove) took about a third longer, and a heap with
- * eager deletion (each level knowing its slot) about a quarter longer.
- * Ticks and lots are exact in a float64 below 2^53, like every tick and lot in keel.
+ * eager deletion (each level knowing its slot) about a quarter longer. Ticks and lots are exact in a float64 below
+ * 2^53, like every tick and lot in keel.
  */
 export class MarketLadder {
   private readonly sizes = new Map<number, number>();
@@ -87,7 +86,6 @@ export class MarketLadder {
    * skipping removed prices and repeats.
    */
   walk(visit: (ticks: number, lots: number) => boolean): void {
-    if (this.heap.length > this.sizes.size + (this.sizes.size >> 2) + 64) this.rebuild();
     const heap = this.heap;
     if (heap.length === 0) return;
     const candidates: number[] = [0];
