@@ -1,5 +1,7 @@
 import { type LimitOrderOptions, OrderBook, Side } from 'nodejs-order-book';
-import { bundledCapturePath, loadCapture, replayBtcUsdt } from '../src/app/sources.js';
+import { bundledCapturePath } from '../src/app/sources.js';
+import { loadCapture } from '../src/market/capture-input.js';
+import { loadBundledCatalog } from '../src/venues/ccxt/market-catalog.js';
 import type { OrderSide } from '../src/domain/order.js';
 import { SeededRandom } from '../src/market/synthetic.js';
 import { type SimLevel, type SimMarketInput, applyBookDelta } from '../src/venues/sim/market-input.js';
@@ -316,9 +318,13 @@ function check(stream: Stream): void {
 }
 
 async function measure(): Promise<SelfMeasurement> {
-  const loaded = await loadCapture(bundledCapturePath(), replayBtcUsdt());
+  // The bundled capture on the simulator's BTC/USDT (the bundled Binance markets), as `keel replay FILE` runs it.
+  const spec = loadBundledCatalog();
+  const btc = spec.ok ? spec.value.find((s) => s.symbol === 'BTC/USDT') : undefined;
+  if (btc === undefined) throw new Error('matching: the bundled markets list no BTC/USDT');
+  const loaded = await loadCapture({ file: bundledCapturePath(), spec: btc });
   if (!loaded.ok) throw new Error(`matching: ${loaded.error.message}`);
-  const stream = buildStream(loaded.value);
+  const stream = buildStream(loaded.value.inputs);
   check(stream);
   const expectedSum = stream.results.reduce((sum, result) => sum + result, 0);
   // Warm-up (JIT): one pass of each, which also fixes the baseline's outcome every timed pass must reproduce.

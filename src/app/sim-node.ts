@@ -14,6 +14,7 @@ import { type ProjectionOptions, Projections, projectionOptionsFrom } from '../s
 import type { Strategy } from '../strategy/strategy.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { SimulatedVenue, type StartingBalance } from '../venues/sim/simulated-venue.js';
+import { simulatedVenueOptions, simulatorBalances } from '../venues/sim/simulator-options.js';
 import { type ModeSettings, modeLabel, venueForMode } from './modes.js';
 import { type AssembledNode, assembleNode } from './node-assembly.js';
 
@@ -31,7 +32,7 @@ export function projectionSettings(config: KeelConfig, specs: readonly Instrumen
 
 /** Returns the simulator's opening balances from the config's `simulator.balances`. */
 export function configuredBalances(config: KeelConfig): StartingBalance[] {
-  return Object.entries(config.simulator.balances).map(([currency, amount]) => ({ currency, amount: Decimal.of(amount) })).filter((b) => b.amount.isPositive());
+  return simulatorBalances(config.simulator);
 }
 
 /** Returns balances as the simulator takes them (positive amounts only). */
@@ -39,18 +40,14 @@ export function startingBalances(entries: ReadonlyMap<string, Decimal>): Startin
   return [...entries.entries()].filter(([, amount]) => amount.isPositive()).map(([currency, amount]) => ({ currency, amount }));
 }
 
-/** Returns keel's simulated exchange for `specs`, set up from the config's `simulator` and `fees` sections. */
+/**
+ * Returns keel's simulated exchange for `specs`, set up from the config's `simulator` section (latency, market-data
+ * delay, rate limit, funding, faults) and `fees.schedule`, holding `balances` (the configured ones on a new log, the
+ * ledger's on a resumed one).
+ */
 export function configuredSimulator(config: KeelConfig, specs: readonly InstrumentSpec[], clock: ManualClock, balances: readonly StartingBalance[]): SimulatedVenue {
-  const sim = config.simulator;
-  return new SimulatedVenue({
-    clock, instruments: specs, balances, feeSchedule: FeeSchedule.fromConfig(config.fees.schedule),
-    latencyMs: sim.latency_ms, marketDataDelayMs: sim.market_data_delay_ms,
-    rateLimit: sim.rate_limit === undefined ? null : { orders: sim.rate_limit.orders, windowMs: sim.rate_limit.window_ms },
-    faults: {
-      seed: sim.faults.seed, errorRate: sim.faults.error_rate, timeoutRate: sim.faults.timeout_rate, lostAckRate: sim.faults.lost_ack_rate,
-      disconnectRate: sim.faults.disconnect_rate, disconnectMs: sim.faults.disconnect_ms,
-    },
-  });
+  const options = simulatedVenueOptions(config.simulator, { clock, instruments: specs, feeSchedule: FeeSchedule.fromConfig(config.fees.schedule) });
+  return new SimulatedVenue({ ...options, balances });
 }
 
 /** What a simulator-backed node is built from. */

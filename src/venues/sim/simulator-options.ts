@@ -19,6 +19,16 @@ export interface SimulatorSetup {
   readonly venueName?: string;
 }
 
+/** Returns the paper account's opening balances of the `simulator` section, in its order; a zero balance is left out. */
+export function simulatorBalances(settings: Pick<SimulatorSettings, 'balances'>): StartingBalance[] {
+  const balances: StartingBalance[] = [];
+  for (const [currency, amount] of Object.entries(settings.balances)) {
+    const value = Decimal.of(amount);
+    if (!value.isZero()) balances.push({ currency, amount: value });
+  }
+  return balances;
+}
+
 /**
  * Returns the simulator's options for the config's `simulator` section: the opening balances (as Decimals, in the
  * order the config lists them; a zero balance is left out, since holding none needs no deposit), order latency and
@@ -27,16 +37,11 @@ export interface SimulatorSetup {
  * most 18 fractional digits, so each is held exactly).
  */
 export function simulatedVenueOptions(settings: SimulatorSettings, setup: SimulatorSetup): SimulatedVenueOptions {
-  const balances: StartingBalance[] = [];
-  for (const [currency, amount] of Object.entries(settings.balances)) {
-    const value = Decimal.of(amount);
-    if (!value.isZero()) balances.push({ currency, amount: value });
-  }
   const { faults } = settings;
   return {
     clock: setup.clock,
     instruments: setup.instruments,
-    balances,
+    balances: simulatorBalances(settings),
     latencyMs: settings.latency_ms,
     marketDataDelayMs: settings.market_data_delay_ms,
     rateLimit: settings.rate_limit === undefined ? null : { orders: settings.rate_limit.orders, windowMs: settings.rate_limit.window_ms },
