@@ -7,6 +7,7 @@ import type { NodeSetupError } from '../node/trading-node.js';
 import type { EventStore } from '../store/event-store.js';
 import type { Strategy } from '../strategy/strategy.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
+import type { ListedFees } from '../venues/ccxt/market-catalog.js';
 import type { StartingBalance } from '../venues/sim/simulated-venue.js';
 import type { ModeSettings } from './modes.js';
 import type { AssembledNode } from './node-assembly.js';
@@ -22,6 +23,8 @@ export interface ReplayRun {
   readonly startTs: number;
   readonly store: EventStore | null;
   readonly balances: readonly StartingBalance[];
+  /** The rates each market lists, which the simulator charges and reports (the config's schedule when absent). */
+  readonly fees?: ReadonlyMap<string, ListedFees>;
   readonly onProgress?: (events: number) => void;
   readonly log?: NodeLog | null;
 }
@@ -30,7 +33,7 @@ export interface ReplayRun {
 export async function runReplay(run: ReplayRun): Promise<Result<{ readonly summary: NodeSummary; readonly assembled: AssembledNode }, NodeSetupError>> {
   const built = await buildSimNode({
     config: run.config, mode: run.mode, specs: run.specs, strategies: run.strategies, store: run.store, balances: run.balances,
-    startTs: run.startTs, idPrefix: 'r', ...(run.log !== undefined && { log: run.log }),
+    startTs: run.startTs, idPrefix: 'r', ...(run.log !== undefined && { log: run.log }), ...(run.fees !== undefined && { fees: run.fees }),
   });
   if (!built.ok) return built;
   const { assembled } = built.value;

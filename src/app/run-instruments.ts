@@ -2,7 +2,7 @@ import type { InstrumentSetting } from '../config/instrument-settings.js';
 import type { KeelConfig } from '../config/schema.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
-import { loadBundledCatalog, namedVenueCatalog } from '../venues/ccxt/market-catalog.js';
+import { type ListedFees, loadBundledCatalog, loadBundledFees, namedVenueCatalog } from '../venues/ccxt/market-catalog.js';
 import type { VenueRuntime } from '../venues/ccxt/venue-options.js';
 import { resolveInstruments } from '../venues/resolve-instruments.js';
 
@@ -36,24 +36,30 @@ export function runInstruments(config: KeelConfig, symbols?: readonly string[]):
   return { settings, dropped };
 }
 
-/** The markets a simulator run can trade, and where their specs came from (for the dashboard). */
+/** The markets a simulator run can trade, where their specs came from (for the dashboard), and their listed fees. */
 export interface SimulatorMarkets {
   readonly listed: readonly InstrumentSpec[];
   readonly source: string;
+  /** The rates the venue lists per market, which the simulator charges and reports; empty: the config's schedule. */
+  readonly fees: ReadonlyMap<string, ListedFees>;
 }
 
 /**
  * Returns the markets keel's simulator lists for a PAPER or DRY_RUN run: with `venue.name: sim`, the bundled catalog
- * (ccxt's recorded Binance markets, loaded through ccxt offline); with a named exchange, that exchange's own public
- * markets (through ccxt, no keys), so the simulator trades the user's venue's instruments with its real increments.
+ * (ccxt's recorded Binance markets, loaded through ccxt offline) with the maker and taker rates they list, which the
+ * simulator then charges and reports; with a named exchange, that exchange's own public markets (through ccxt, no
+ * keys), so the simulator trades the user's venue's instruments with its real increments, at the config's schedule.
  */
 export async function simulatorMarkets(config: KeelConfig, runtime: VenueRuntime): Promise<Result<SimulatorMarkets, string>> {
   if (config.venue.name === 'sim') {
     const bundled = loadBundledCatalog();
-    return bundled.ok ? ok({ listed: bundled.value, source: 'bundled Binance markets' }) : err(`${bundled.error.code}: ${bundled.error.message}`);
+    if (!bundled.ok) return err(`${bundled.error.code}: ${bundled.error.message}`);
+    const fees = loadBundledFees();
+    if (!fees.ok) return err(`${fees.error.code}: ${fees.error.message}`);
+    return ok({ listed: bundled.value, source: 'bundled Binance markets', fees: fees.value });
   }
   const named = await namedVenueCatalog(config.venue.name, runtime);
-  return named.ok ? ok({ listed: named.value, source: `${config.venue.name} markets` }) : err(`${named.error.code}: ${named.error.message}`);
+  return named.ok ? ok({ listed: named.value, source: `${config.venue.name} markets`, fees: new Map() }) : err(`${named.error.code}: ${named.error.message}`);
 }
 
 /**

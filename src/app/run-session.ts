@@ -208,7 +208,7 @@ async function simulatorRun(options: RunOptions, store: EventStore, log: RunLog,
   const built = await buildSimNode({
     config, mode: options.mode, specs: specs.value, strategies: strategies.value, store, projections: rebuilt.value,
     balances: resumedFrom === null ? configuredBalances(config) : startingBalances(held), startTs: firstTs + shift,
-    idPrefix: `s${started.toString(36)}`, log, killSwitch, recover: true,
+    idPrefix: `s${started.toString(36)}`, log, killSwitch, recover: true, fees: markets.value.fees,
   });
   if (!built.ok) return err(built.error.message);
   const { assembled } = built.value;

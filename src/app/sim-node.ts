@@ -15,6 +15,7 @@ import type { Strategy } from '../strategy/strategy.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { SimulatedVenue, type StartingBalance } from '../venues/sim/simulated-venue.js';
 import { simulatedVenueOptions, simulatorBalances } from '../venues/sim/simulator-options.js';
+import type { ListedFees } from '../venues/ccxt/market-catalog.js';
 import { type ModeSettings, modeLabel, venueForMode } from './modes.js';
 import { type AssembledNode, assembleNode } from './node-assembly.js';
 
@@ -43,11 +44,13 @@ export function startingBalances(entries: ReadonlyMap<string, Decimal>): Startin
 /**
  * Returns keel's simulated exchange for `specs`, set up from the config's `simulator` section (latency, market-data
  * delay, rate limit, funding, faults) and `fees.schedule`, holding `balances` (the configured ones on a new log, the
- * ledger's on a resumed one).
+ * ledger's on a resumed one); an instrument with listed `fees` (its venue's market list) pays and reports those.
  */
-export function configuredSimulator(config: KeelConfig, specs: readonly InstrumentSpec[], clock: ManualClock, balances: readonly StartingBalance[]): SimulatedVenue {
+export function configuredSimulator(
+  config: KeelConfig, specs: readonly InstrumentSpec[], clock: ManualClock, balances: readonly StartingBalance[], fees?: ReadonlyMap<string, ListedFees>,
+): SimulatedVenue {
   const options = simulatedVenueOptions(config.simulator, { clock, instruments: specs, feeSchedule: FeeSchedule.fromConfig(config.fees.schedule) });
-  return new SimulatedVenue({ ...options, balances });
+  return new SimulatedVenue({ ...options, balances, ...(fees !== undefined && { instrumentFees: fees }) });
 }
 
 /** What a simulator-backed node is built from. */
@@ -61,6 +64,8 @@ export interface SimNodeOptions {
   readonly projections?: Projections;
   /** The account's balances at the simulator's start. */
   readonly balances: readonly StartingBalance[];
+  /** The rates each market lists (the bundled Binance markets'); the simulator charges and reports them. */
+  readonly fees?: ReadonlyMap<string, ListedFees>;
   /** Time of the first market event: the clock starts here. */
   readonly startTs: number;
   readonly idPrefix: string;
@@ -88,7 +93,7 @@ export interface SimNode {
  */
 export async function buildSimNode(options: SimNodeOptions): Promise<Result<SimNode, NodeSetupError>> {
   const clock = new ManualClock(options.startTs);
-  const sim = configuredSimulator(options.config, options.specs, clock, options.balances);
+  const sim = configuredSimulator(options.config, options.specs, clock, options.balances, options.fees);
   const venue = venueForMode(sim, options.mode);
   const settings = projectionSettings(options.config, options.specs);
   let projections = options.projections ?? new Projections(settings);

@@ -255,7 +255,7 @@ async function replay(file: string | undefined, flags: ReplayFlags, captureArgs:
   const log = flags.log === undefined ? null : openEngineLog(path.dirname(path.resolve(io.cwd, flags.log)), config.logging.level, modeLabel(mode.value), path.basename(flags.log));
   const { inputs, total, startTs, report } = market.value;
   const result = await runReplay({
-    config, mode: mode.value, specs: specs.value, strategies, inputs, startTs, store, balances: configuredBalances(config),
+    config, mode: mode.value, specs: specs.value, strategies, inputs, startTs, store, balances: configuredBalances(config), fees: markets.value.fees,
     ...(showProgress && { onProgress: progressBar(io, total) }),
     ...(log !== null && { log: log.logger }),
   });

@@ -88,7 +88,7 @@ export const DEFAULT_INSTRUMENTS: readonly InstrumentSetting[] = [
   {
     symbol: 'ETH/USDT',
     spec: {},
-    strategies: [{ name: 'maker', kind: 'market_maker', with: [], params: { quote_size: '0.02', half_spread_bps: 30 } }],
+    strategies: [{ name: 'maker', kind: 'market_maker', with: [], params: { quote_size: '0.02', half_spread_bps: 30, requote_bps: 10 } }],
   },
   {
     symbol: 'BTC/USDT:USDT',

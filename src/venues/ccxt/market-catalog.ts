@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ccxt, { type Exchange, type MarketInterface as Market } from 'ccxt';
+import { Decimal } from '../../domain/decimal.js';
 import type { InstrumentSpec } from '../../domain/instrument.js';
 import { type Result, err, ok } from '../../domain/result.js';
 import { CcxtVenue } from './ccxt-venue.js';
@@ -71,12 +72,28 @@ export function catalogFromMarkets(file: MarketsFile, precisionMode?: number): R
   return ok(specs.sort((a, b) => a.symbol.localeCompare(b.symbol)));
 }
 
+/** A market's listed maker and taker rates (fractions of notional), as the exchange's market list gives them. */
+export interface ListedFees {
+  readonly maker: Decimal;
+  readonly taker: Decimal;
+}
+
 /**
- * Returns the simulator's catalog for PAPER with `venue.name: sim`: the bundled Binance markets as instrument specs
- * (BTC/USDT, ETH/USDT, BTC/USDT:USDT, ETH/USDT:USDT, BTC/USD:BTC), which the configured instruments are resolved
- * against (`resolveInstruments`). `file` defaults to the bundled one.
+ * Returns each market's listed maker and taker rates, by unified symbol, from a recorded market list (ccxt's `maker`
+ * and `taker` fields, read as exact decimals from their shortest decimal form); a market without both is left out.
  */
-export function loadBundledCatalog(file = bundledMarketsPath()): Result<InstrumentSpec[], CatalogError> {
+export function listedFees(file: MarketsFile): Map<string, ListedFees> {
+  const fees = new Map<string, ListedFees>();
+  for (const [symbol, market] of Object.entries(file.markets)) {
+    const maker = typeof market.maker === 'number' && Number.isFinite(market.maker) ? Decimal.parse(String(market.maker)) : undefined;
+    const taker = typeof market.taker === 'number' && Number.isFinite(market.taker) ? Decimal.parse(String(market.taker)) : undefined;
+    if (maker?.ok === true && taker?.ok === true) fees.set(symbol, { maker: maker.value, taker: taker.value });
+  }
+  return fees;
+}
+
+/** The bundled market list as read from its file. */
+function readBundled(file: string): Result<MarketsFile, CatalogError> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -87,7 +104,23 @@ export function loadBundledCatalog(file = bundledMarketsPath()): Result<Instrume
   if (record === null || typeof record !== 'object' || typeof record.exchange !== 'string' || record.markets === undefined || typeof record.markets !== 'object') {
     return err({ code: 'CATALOG_UNREADABLE', message: `${file}: not a market list (expected {"exchange": …, "markets": {…}})` });
   }
-  return catalogFromMarkets(record as MarketsFile, BUNDLED_MARKETS.precisionMode);
+  return ok(record as MarketsFile);
+}
+
+/** Returns the bundled markets' listed maker and taker rates (Binance's: 0.1% spot, 0.02%/0.04% USDⓈ-M), by symbol. */
+export function loadBundledFees(file = bundledMarketsPath()): Result<Map<string, ListedFees>, CatalogError> {
+  const read = readBundled(file);
+  return read.ok ? ok(listedFees(read.value)) : read;
+}
+
+/**
+ * Returns the simulator's catalog for PAPER with `venue.name: sim`: the bundled Binance markets as instrument specs
+ * (BTC/USDT, ETH/USDT, BTC/USDT:USDT, ETH/USDT:USDT, BTC/USD:BTC), which the configured instruments are resolved
+ * against (`resolveInstruments`). `file` defaults to the bundled one.
+ */
+export function loadBundledCatalog(file = bundledMarketsPath()): Result<InstrumentSpec[], CatalogError> {
+  const read = readBundled(file);
+  return read.ok ? catalogFromMarkets(read.value, BUNDLED_MARKETS.precisionMode) : read;
 }
 
 /**

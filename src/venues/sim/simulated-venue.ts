@@ -14,7 +14,7 @@ import { Ledger } from '../../portfolio/ledger.js';
 import { averageEntryPrice } from '../../portfolio/position.js';
 import type {
   ExecutionReport, MarketDataEvent, OrderCapability, Unsubscribe, Venue, VenueBalance, VenueCapabilities, VenueError,
-  VenueErrorCode, VenueFunding, VenueOrder, VenuePosition,
+  VenueErrorCode, VenueFunding, VenueOrder, VenuePosition, VenueTradingFee,
 } from '../port.js';
 import { FaultInjector, type FaultOptions } from './faults.js';
 import { type SimLevel, type SimMarketInput, applyBookDelta } from './market-input.js';
@@ -40,6 +40,11 @@ export interface SimulatedVenueOptions {
   readonly balances?: readonly StartingBalance[];
   /** Maker/taker tiers by trailing 30-day volume; the Coinbase Advanced Trade schedule by default. */
   readonly feeSchedule?: FeeSchedule;
+  /**
+   * Per-instrument rates the venue charges instead of the schedule (a venue's own listing, such as Binance's markets'
+   * maker/taker), and reports through {@link tradingFee}; instruments not listed here pay the schedule's tier.
+   */
+  readonly instrumentFees?: ReadonlyMap<string, { readonly maker: Decimal; readonly taker: Decimal }>;
   /** Volume (USD) carried into the 30-day window from before the simulation. */
   readonly volume30d?: Decimal;
   /** Order arrival delay, ms: a submitted order reaches the matching engine this long after submit. 0 by default. */
@@ -150,6 +155,7 @@ export class SimulatedVenue implements Venue {
   private readonly clock: ManualClock;
   private readonly symbols = new Map<string, SymbolState>();
   private readonly feeSchedule: FeeSchedule;
+  private readonly instrumentFees: ReadonlyMap<string, FeeTier>;
   private readonly volume: RollingVolume;
   private readonly latencyMs: number;
   private readonly marketDataDelayMs: number;
@@ -200,6 +206,8 @@ export class SimulatedVenue implements Venue {
       if (!booked.ok) throw new RangeError(`starting balance of ${balance.currency} must be positive, got ${balance.amount}`);
     }
     this.feeSchedule = options.feeSchedule ?? FeeSchedule.fromConfig(COINBASE_ADVANCED_TRADE_TIERS);
+    const listed: Array<[string, { readonly maker: Decimal; readonly taker: Decimal }]> = [...(options.instrumentFees ?? [])];
+    this.instrumentFees = new Map(listed.map(([symbol, rates]): [string, FeeTier] => [symbol, { name: 'venue', minVolume30d: Decimal.ZERO, makerRate: rates.maker, takerRate: rates.taker }]));
     this.volume = new RollingVolume(undefined, options.volume30d ?? Decimal.ZERO);
     this.latencyMs = options.latencyMs ?? 0;
     this.marketDataDelayMs = options.marketDataDelayMs ?? 0;
@@ -482,7 +490,7 @@ export class SimulatedVenue implements Venue {
       this.emit({ type: 'rejected', ts: this.clock.now(), clientOrderId: order.request.clientOrderId, error: refusal });
       return refusal;
     }
-    order.reserveFeeRate = this.currentTier().takerRate;
+    order.reserveFeeRate = this.tierOf(order.spec).takerRate;
     this.transition(order, { kind: 'accept' });
     this.liveOrders.add(order);
     this.emit({ type: 'accepted', ts: this.clock.now(), clientOrderId: order.request.clientOrderId, venueOrderId: order.venueOrderId });
@@ -520,7 +528,7 @@ export class SimulatedVenue implements Venue {
   private checkFunds(order: SimOrder, marketCost: { ticks: number; lots: number } | null): VenueError | null {
     const { request, spec } = order;
     const remainingLots = order.lots - order.filledLots;
-    const takerRate = this.currentTier().takerRate;
+    const takerRate = this.tierOf(spec).takerRate;
     const reference = (): Decimal | undefined => {
       if (marketCost !== null) return ticksToPrice(spec, marketCost.ticks);
       const ticks = order.limitTicks ?? order.stopTicks ?? this.walkWorstTicks(order, remainingLots);
@@ -616,7 +624,7 @@ export class SimulatedVenue implements Venue {
     const now = this.clock.now();
     const price = ticksToPrice(spec, ticks);
     const quantity = lotsToSize(spec, lots);
-    const fee = FeeSchedule.feeOf(this.currentTier(), liquidity, notionalOf(spec, quantity, price));
+    const fee = FeeSchedule.feeOf(this.tierOf(spec), liquidity, notionalOf(spec, quantity, price));
     const fill: FillEvent = {
       type: 'fill', ts: now, symbol: spec.symbol, side: request.side, quantity, price, fee, feeCurrency: spec.settlement, liquidity,
       tradeId: `${this.venueName}-t${this.nextTradeSeq}`,
@@ -664,6 +672,11 @@ export class SimulatedVenue implements Venue {
     order.state = next.value;
     order.updatedTs = this.clock.now();
     if (TERMINAL_STATUSES.has(order.state.status)) this.liveOrders.delete(order);
+  }
+
+  /** The rates an instrument's fills pay: its own listed rates, else the schedule's tier at the 30-day volume. */
+  private tierOf(spec: InstrumentSpec): FeeTier {
+    return this.instrumentFees.get(spec.symbol) ?? this.currentTier();
   }
 
   private currentTier(): FeeTier {
@@ -761,6 +774,16 @@ export class SimulatedVenue implements Venue {
   }
 
   // ---------------------------------------------------------------------------------------------------- the port
+
+  /**
+   * Reports an instrument's listed rates, as an exchange reports the account's trading fees. A symbol without listed
+   * rates pays the fee schedule the caller configured, which it already knows: the answer is a refusal saying so.
+   */
+  tradingFee(symbol: string): Promise<Result<VenueTradingFee, VenueError>> {
+    const listed = this.instrumentFees.get(symbol);
+    if (listed === undefined) return Promise.resolve(err(venueError('BROKERAGE_ERROR', `${symbol}: the simulator charges the configured fee schedule`)));
+    return Promise.resolve(ok({ symbol, maker: listed.makerRate, taker: listed.takerRate, tier: listed.name }));
+  }
 
   capabilities(): Promise<Result<VenueCapabilities, VenueError>> {
     const orders: OrderCapability[] = [];
