@@ -114,9 +114,14 @@ describe('the venue\'s reported rates replace the schedule for their symbol', ()
     assert.equal(withoutEndpoint.origins[0]?.reason, 'the venue does not report trading fees');
   });
 
-  test('the read-only port passes the venue\'s fee rates through (a read), and has none when the venue has none', async () => {
+  test('the read-only port passes the venue\'s fee rates through (a read); a simulator without listed rates refuses, saying it charges the schedule', async () => {
     const sim = new SimulatedVenue({ clock: new ManualClock(NOW), instruments: [spec] });
-    assert.equal(new ReadOnlyVenue(sim).tradingFee, undefined);
+    const refused = await new ReadOnlyVenue(sim).tradingFee?.('BTCUSDT');
+    assert.ok(refused !== undefined && !refused.ok);
+    assert.match(refused.error.message, /charges the configured fee schedule/);
+    const listed = new SimulatedVenue({ clock: new ManualClock(NOW), instruments: [spec], instrumentFees: new Map([['BTCUSDT', { maker: Decimal.of('0.0002'), taker: Decimal.of('0.0004') }]]) });
+    const reported = await new ReadOnlyVenue(listed).tradingFee?.('BTCUSDT');
+    assert.deepEqual(reported?.ok === true && [reported.value.maker.toString(), reported.value.taker.toString(), reported.value.tier], ['0.0002', '0.0004', 'venue']);
     const answered = await new ReadOnlyVenue(withFees(sim)).tradingFee?.('BTCUSDT');
     assert.equal(answered?.ok && answered.value.taker.toString(), '0.001');
   });

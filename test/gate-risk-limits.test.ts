@@ -280,3 +280,14 @@ test('limits come from config with the environment overrides (existing variable 
   assert.equal(shipped.config.risk.max_total_at_risk_pct, 0.15);
   assert.equal(shipped.config.risk.max_asset_at_risk_pct, 0.05);
 });
+
+test('a quote currency other than the valuation currency is converted: 1 ETH at 0.05 BTC is 3,000 USD with BTC at 60,000', () => {
+  const ethBtc = spec({ symbol: 'ETH/BTC', base: 'ETH', quote: 'BTC', tickSize: D('0.00001'), sizeIncrement: D('0.0001') });
+  const buy = order({ symbol: 'ETH/BTC', quantity: '1', price: '0.05' });
+  const at = (quoteRate: Decimal | undefined): RiskLimitsCtx => ({ ...ctx({ spec: ethBtc, mark: '0.05', equity: '100000' }), quoteRate });
+  // Valued in BTC as if it were USD, the order would pass the 100 USD cap: 0.05 "USD".
+  assert.equal(checkRiskLimits(at(undefined), buy).kind, 'accept');
+  assert.deepEqual(reasonOf(checkRiskLimits(at(D('60000')), buy)), ['MAX_ORDER_NOTIONAL', '100', '3000', 'USD']);
+  // A small one passes at the rate: 0.0005 ETH = 0.000025 BTC = 1.50 USD.
+  assert.equal(checkRiskLimits(at(D('60000')), order({ symbol: 'ETH/BTC', quantity: '0.0005', price: '0.05' })).kind, 'accept');
+});

@@ -1,6 +1,7 @@
 import type { InstrumentSetting } from '../config/instrument-settings.js';
 import type { KeelConfig } from '../config/schema.js';
-import type { InstrumentSpec } from '../domain/instrument.js';
+import { type InstrumentSpec, defaultSpotInstrument } from '../domain/instrument.js';
+import type { InstrumentLookup } from '../portfolio/ledger.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { type ListedFees, loadBundledCatalog, loadBundledFees, namedVenueCatalog } from '../venues/ccxt/market-catalog.js';
 import type { VenueRuntime } from '../venues/ccxt/venue-options.js';
@@ -69,4 +70,24 @@ export async function simulatorMarkets(config: KeelConfig, runtime: VenueRuntime
 export function resolvedInstruments(settings: readonly InstrumentSetting[], listed: readonly InstrumentSpec[], venue: string): Result<InstrumentSpec[], string> {
   const resolved = resolveInstruments(settings, listed, venue);
   return resolved.ok ? resolved : err(resolved.error.map((problem) => `${problem.code}: ${problem.message}`).join('; '));
+}
+
+/**
+ * Returns how a command reading the event log (`keel positions`, `keel events`) finds each symbol's spec: the
+ * simulator's bundled markets (spot, linear and inverse, with their real increments and settlement), with the config's
+ * per-instrument overrides; a plain BASE/QUOTE symbol they do not list is read as spot with fine increments. A
+ * derivative nobody lists is refused (the fill becomes a projection anomaly the command reports), never guessed as spot.
+ */
+export function logInstrumentLookup(config: KeelConfig): InstrumentLookup {
+  const bundled = loadBundledCatalog();
+  const listed = bundled.ok ? bundled.value : [];
+  const bySymbol = new Map(listed.map((spec) => [spec.symbol, spec]));
+  const configured = resolveInstruments(config.instruments.filter((i) => bySymbol.has(i.symbol)), listed, 'the bundled markets');
+  if (configured.ok) for (const spec of configured.value) bySymbol.set(spec.symbol, spec);
+  return (symbol) => {
+    const spec = bySymbol.get(symbol);
+    if (spec !== undefined) return ok(spec);
+    if (symbol.includes(':')) return err({ code: 'INVALID_INSTRUMENT', symbol, field: 'symbol', message: `${symbol}: a derivative no market list names; its spec (contract size, settlement) is unknown` });
+    return defaultSpotInstrument(symbol);
+  };
 }

@@ -8,6 +8,7 @@ import { recover } from '../execution/recovery.js';
 import { SeededRandom } from '../market/synthetic.js';
 import { openEventStore } from '../store/open-store.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
+import { logInstrumentLookup } from '../app/run-instruments.js';
 import { type Projections, feeDiscrepancyJson, feeTierJson, projectionOptionsFrom, rebuildProjections } from '../store/projections.js';
 import { createCcxtVenue } from '../venues/ccxt/ccxt-venue.js';
 import { emulatorVenue } from '../venues/ccxt/emulator-venue.js';
@@ -66,7 +67,7 @@ async function openStore(flags: StoreFlags, io: CliIo, create = false): Promise<
 }
 
 async function projectionsOf(store: EventStore, config: KeelConfig, io: CliIo): Promise<Projections | undefined> {
-  const rebuilt = await rebuildProjections(store, projectionOptionsFrom(config.portfolio, defaultSpotInstrument));
+  const rebuilt = await rebuildProjections(store, projectionOptionsFrom(config.portfolio, logInstrumentLookup(config)));
   if (!rebuilt.ok) {
     printError(io, `error: cannot replay the event store: ${rebuilt.error.message}`);
     return undefined;
@@ -193,8 +194,10 @@ export async function runPositions(flags: StoreFlags, io: CliIo): Promise<number
       tiers: [...projections.feeTiers.values()].sort((a, b) => a.seq - b.seq).map(feeTierJson),
       discrepancies: projections.feeDiscrepancies.map(feeDiscrepancyJson),
     };
+    // Events the ledger could not book (a fill of an instrument whose spec is unknown, an overfill) are said, never dropped.
+    const anomalies = projections.anomalies.map(({ seq, code, message }) => ({ seq, code, message }));
     if (flags.json === true) {
-      io.out(`${JSON.stringify({ cash, positions, fees }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ cash, positions, fees, anomalies }, null, 2)}\n`);
       return ExitCode.ok;
     }
     io.out(table(['CURRENCY', 'CASH'], cash.map((row) => [row.currency, row.amount])));
@@ -213,6 +216,10 @@ export async function runPositions(flags: StoreFlags, io: CliIo): Promise<number
       io.out(table(['FEE DISCREPANCY', 'SYMBOL', 'TRADE', 'EXPECTED', 'CHARGED', 'AT'], projections.feeDiscrepancies.map((d) => [
         String(d.seq), d.symbol, d.tradeId ?? '-', d.expected.toString(), d.actual.toString(), `${d.tier} (${d.source})`,
       ])));
+    }
+    if (anomalies.length > 0) {
+      io.out('\n');
+      io.out(table(['NOT BOOKED (SEQ)', 'CODE', 'WHY'], anomalies.map((a) => [String(a.seq), a.code, a.message])));
     }
     return ExitCode.ok;
   } finally {

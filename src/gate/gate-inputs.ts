@@ -75,6 +75,7 @@ export function gateInputsFor(sources: GateInputSources, spec: InstrumentSpec, n
     volumes: { volume1m: volumeOf(market, WINDOW_1M, now), volume5m: volumeOf(market, WINDOW_5M, now), volume15m: volumeOf(market, WINDOW_15M, now) },
     killSwitch: sources.killSwitch(),
     expectedEdgeBps,
+    quoteRate: rates.rateOf(spec.quote)?.rate,
   };
 }
 

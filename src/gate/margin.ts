@@ -160,6 +160,8 @@ export interface MarginPosition {
   readonly spec: InstrumentSpec;
   readonly quantity: Decimal;
   readonly markPrice: Decimal;
+  /** Valuation currency per unit of the instrument's quote (absent: 1), so margins add up across quote currencies. */
+  readonly quoteRate?: Decimal;
 }
 
 /** The account's margin in one window, valuation currency (USD). */
@@ -188,7 +190,8 @@ function rateIn(windowRate: Decimal, instrumentRate: Decimal): Decimal {
 /** Returns the |notional| of a derivatives position in USD at its mark (0 for spot, which uses no margin). */
 function marginNotional(position: MarginPosition): Decimal {
   if (position.spec.kind === 'spot') return Decimal.ZERO;
-  return quoteNotionalOf(position.spec, position.quantity, position.markPrice).abs();
+  const notional = quoteNotionalOf(position.spec, position.quantity, position.markPrice).abs();
+  return position.quoteRate === undefined || position.quoteRate.eq(Decimal.ONE) ? notional : notional.mul(position.quoteRate);
 }
 
 /** Returns the margin an account with `equity` (USD) and these positions needs in a window. */
@@ -443,6 +446,8 @@ export interface MarginCheckContext {
   readonly position: PositionView | undefined;
   readonly margin: MarginSchedule;
   readonly marginAccount: MarginAccountState;
+  /** Valuation currency per unit of the instrument's quote (absent: 1). */
+  readonly quoteRate?: Decimal | undefined;
 }
 
 /**
@@ -485,7 +490,9 @@ export const checkMargin: Check<MarginCheckContext> = (ctx, order) => {
   const opposite = ctx.position !== undefined && ctx.position.side !== 'flat' && (ctx.position.side === 'long') === (order.side === 'sell');
   const added = opposite ? order.quantity.sub(ctx.position.quantity) : order.quantity;
   const terms = schedule.termsAt(ctx.now);
-  const required = quoteNotionalOf(spec, added, price).abs().mul(rateIn(terms.initialMarginRate, spec.initialMarginRate));
+  const quoteNotional = quoteNotionalOf(spec, added, price).abs();
+  const notional = ctx.quoteRate === undefined || ctx.quoteRate.eq(Decimal.ONE) ? quoteNotional : quoteNotional.mul(ctx.quoteRate);
+  const required = notional.mul(rateIn(terms.initialMarginRate, spec.initialMarginRate));
   const available = ctx.equity.sub(snapshot?.initialMargin ?? Decimal.ZERO);
   if (required.gt(available)) {
     return deny<MarginCheckCode>({

@@ -81,6 +81,8 @@ export interface GateInputs {
   readonly killSwitch: KillSwitchState;
   /** The edge the strategy expects from this order, bps, when it says. */
   readonly expectedEdgeBps?: number | undefined;
+  /** Valuation currency per unit of the order's quote currency, from the currency rates (absent: 1). */
+  readonly quoteRate?: Decimal | undefined;
 }
 
 /**
@@ -175,6 +177,7 @@ export class Gate {
       riskState: this.riskState,
       riskExposure: inputs.exposure,
       killSwitch: inputs.killSwitch,
+      quoteRate: inputs.quoteRate,
     };
   }
 

@@ -184,6 +184,11 @@ export interface RiskLimitsCtx {
   readonly riskState: RiskStateView;
   readonly riskExposure: RiskExposure;
   readonly killSwitch: KillSwitchState;
+  /**
+   * Valuation currency per unit of the instrument's quote currency (1 for a USDT quote pegged to USD; the BTC price for
+   * ETH/BTC), so an order's notional compares with the USD limits; absent: 1.
+   */
+  readonly quoteRate?: Decimal | undefined;
 }
 
 /** Stable codes of the risk check's denials. */
@@ -305,8 +310,10 @@ export const checkRiskLimits: Check<RiskLimitsCtx> = (ctx, order) => {
   // Notionals are compared at scale 1e-36 (units of quantity × units of value per unit), so no comparison rounds and
   // the hot path does bigint multiplications only; a Decimal is made for the message of a denial.
   const quantity = order.quantity.units;
-  const markValue = valuePerUnit(spec, mark).units;
-  const orderNotional = quantity * (order.price === null ? markValue : valuePerUnit(spec, order.price).units);
+  const rate = ctx.quoteRate;
+  const inValuation = (value: Decimal): Decimal => (rate === undefined || rate.eq(Decimal.ONE) ? value : value.mul(rate));
+  const markValue = inValuation(valuePerUnit(spec, mark)).units;
+  const orderNotional = quantity * (order.price === null ? markValue : inValuation(valuePerUnit(spec, order.price)).units);
   if (orderNotional > limits.singleOrderMaxUsd.units * E18) {
     const value = scaled(orderNotional);
     return refuse('MAX_ORDER_NOTIONAL', `${spec.symbol}: order notional ${value} USD exceeds single_order_max_usd ${limits.singleOrderMaxUsd} USD`,

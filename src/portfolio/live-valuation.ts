@@ -214,14 +214,19 @@ export class LiveValuation {
     return { quantity, notional: this.notionalOf(slot, quantity, rates) ?? Decimal.ZERO };
   }
 
-  /** Returns every derivative position with its mark, for the margin model (spot uses no margin). */
-  marginPositions(): { readonly spec: InstrumentSpec; readonly quantity: Decimal; readonly markPrice: Decimal }[] {
-    const out: { spec: InstrumentSpec; quantity: Decimal; markPrice: Decimal }[] = [];
+  /**
+   * Returns every derivative position with its mark and its quote currency's rate into the valuation currency, for
+   * the margin model (spot uses no margin).
+   */
+  marginPositions(): { readonly spec: InstrumentSpec; readonly quantity: Decimal; readonly markPrice: Decimal; readonly quoteRate?: Decimal }[] {
+    const out: { spec: InstrumentSpec; quantity: Decimal; markPrice: Decimal; quoteRate?: Decimal }[] = [];
+    const rates = this.rates();
     for (const slot of this.slots) {
       if (slot.spec.kind === 'spot') continue;
       const quantity = this.ledger.positions.get(slot.spec.symbol)?.quantity ?? Decimal.ZERO;
       const mark = this.markOf(slot.spec.symbol);
-      if (!quantity.isZero() && mark !== undefined) out.push({ spec: slot.spec, quantity, markPrice: mark });
+      const rate = rates.rateOf(slot.spec.quote)?.rate;
+      if (!quantity.isZero() && mark !== undefined) out.push({ spec: slot.spec, quantity, markPrice: mark, ...(rate !== undefined && { quoteRate: rate }) });
     }
     return out;
   }
