@@ -61,7 +61,7 @@ test('the shipped config files pass keel config check, in every environment', as
     assert.equal(checked.stderr, '', environment);
     assert.equal(checked.code, 0, environment);
   }
-  for (const overlay of ['config/keel.sandbox.yaml', 'config/keel.prod.yaml']) {
+  for (const overlay of ['config/keel.sandbox.yaml', 'config/keel.prod.yaml', 'config/emulator.yaml']) {
     const checked = await keel(['config', 'check', overlay]);
     assert.equal(checked.code, 0, `${overlay}: ${checked.stderr}`);
   }

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { defaultConfig } from '../src/config/schema.js';
+import { loadConfig } from '../src/config/load.js';
+import { projectRoot } from './support/paths.js';
 import { Decimal } from '../src/domain/decimal.js';
 import { EMULATOR_DEFAULT_KEY, runSession } from '../src/app/run-session.js';
 import { projectionSettings } from '../src/app/sim-node.js';
@@ -18,14 +19,12 @@ test('keel run against keel venue serve: the store, the emulator and the ledger 
   assert.ok(started.ok);
   const emulator = started.value;
   try {
-    // The emulator lists BTC/USDT spot: the run trades that instrument alone, with the crossing strategy below. The
-    // account holds 1 BTC (about 50,000 USDT), which counts as exposure: the caps leave room for it.
-    const defaults = defaultConfig();
-    const config = {
-      ...defaults,
-      instruments: [{ symbol: 'BTC/USDT', spec: {}, strategies: [] }],
-      risk: { ...defaults.risk, max_symbol_exposure_usd: '100000', max_position_usd: '100000', max_position_pct_per_symbol: 1, max_exposure_pct: 1, max_total_at_risk_pct: 1, max_asset_at_risk_pct: 1 },
-    };
+    // config/emulator.yaml is what the README runs against the emulator: BTC/USDT spot alone (the one market the
+    // emulator lists), with risk caps that leave room for the 1 BTC its account opens with.
+    const loaded = loadConfig({ file: 'config/emulator.yaml', env: {}, cwd: projectRoot });
+    assert.ok(loaded.ok, loaded.ok ? '' : JSON.stringify(loaded.errors));
+    const config = loaded.config;
+    assert.deepEqual(config.instruments.map((instrument) => instrument.symbol), ['BTC/USDT']);
     const controller = new AbortController();
     const lines: string[] = [];
     // The example strategies trade when the emulator's random market gives them a reason, which a few seconds may not;

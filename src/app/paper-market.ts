@@ -39,7 +39,7 @@ export async function paperMarket(config: KeelConfig, specs: readonly Instrument
       captureReports: [],
     });
   }
-  if (market.source === 'venue') return err('market.source venue streams the venue\'s own market data: it needs venue.name set to an exchange (PAPER on live data is not available offline)');
+  if (market.source === 'venue') return err('market.source venue is the named exchange\'s live streams, which keel run feeds in real time: there is no market to play');
   const loaded = await loadCaptureSettings(market.captures, specs, cwd);
   if (!loaded.ok) return err(`market.captures: ${loaded.error}`);
   const all = loaded.value.inputs;

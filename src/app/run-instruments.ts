@@ -3,7 +3,8 @@ import type { KeelConfig } from '../config/schema.js';
 import { type InstrumentSpec, defaultSpotInstrument } from '../domain/instrument.js';
 import type { InstrumentLookup } from '../portfolio/ledger.js';
 import { type Result, err, ok } from '../domain/result.js';
-import { type ListedFees, loadBundledCatalog, loadBundledFees, namedVenueCatalog } from '../venues/ccxt/market-catalog.js';
+import type { CcxtVenue } from '../venues/ccxt/ccxt-venue.js';
+import { type ListedFees, loadBundledCatalog, loadBundledFees, publicVenue, venueCatalog } from '../venues/ccxt/market-catalog.js';
 import type { VenueRuntime } from '../venues/ccxt/venue-options.js';
 import { resolveInstruments } from '../venues/resolve-instruments.js';
 
@@ -43,24 +44,36 @@ export interface SimulatorMarkets {
   readonly source: string;
   /** The rates the venue lists per market, which the simulator charges and reports; empty: the config's schedule. */
   readonly fees: ReadonlyMap<string, ListedFees>;
+  /**
+   * The named exchange's keyless venue the markets came from — its streams feed `market.source: venue` — or null with
+   * `venue.name: sim`. Whoever receives it closes its exchange.
+   */
+  readonly venue: CcxtVenue | null;
 }
 
 /**
  * Returns the markets keel's simulator lists for a PAPER or DRY_RUN run: with `venue.name: sim`, the bundled catalog
  * (ccxt's recorded Binance markets, loaded through ccxt offline) with the maker and taker rates they list, which the
  * simulator then charges and reports; with a named exchange, that exchange's own public markets (through ccxt, no
- * keys), so the simulator trades the user's venue's instruments with its real increments, at the config's schedule.
+ * keys; `named` replaces the venue made for it — tests point it at the emulator), so the simulator trades the user's
+ * venue's instruments with its real increments, at the config's schedule.
  */
-export async function simulatorMarkets(config: KeelConfig, runtime: VenueRuntime): Promise<Result<SimulatorMarkets, string>> {
+export async function simulatorMarkets(config: KeelConfig, runtime: VenueRuntime, named?: CcxtVenue): Promise<Result<SimulatorMarkets, string>> {
   if (config.venue.name === 'sim') {
     const bundled = loadBundledCatalog();
     if (!bundled.ok) return err(`${bundled.error.code}: ${bundled.error.message}`);
     const fees = loadBundledFees();
     if (!fees.ok) return err(`${fees.error.code}: ${fees.error.message}`);
-    return ok({ listed: bundled.value, source: 'bundled Binance markets', fees: fees.value });
+    return ok({ listed: bundled.value, source: 'bundled Binance markets', fees: fees.value, venue: null });
   }
-  const named = await namedVenueCatalog(config.venue.name, runtime);
-  return named.ok ? ok({ listed: named.value, source: `${config.venue.name} markets`, fees: new Map() }) : err(`${named.error.code}: ${named.error.message}`);
+  const made = named === undefined ? publicVenue(config.venue.name, runtime) : ok(named);
+  if (!made.ok) return err(`${made.error.code}: ${made.error.message}`);
+  const listed = await venueCatalog(made.value, config.venue.name);
+  if (!listed.ok) {
+    await made.value.exchange.close();
+    return err(`${listed.error.code}: ${listed.error.message}`);
+  }
+  return ok({ listed: listed.value, source: `${config.venue.name} markets`, fees: new Map(), venue: made.value });
 }
 
 /**

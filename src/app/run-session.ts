@@ -17,7 +17,6 @@ import { CcxtVenue, createCcxtVenue } from '../venues/ccxt/ccxt-venue.js';
 import { emulatorExchange } from '../venues/ccxt/emulator-venue.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
 import { type VenueRuntime, ccxtVenueOptions } from '../venues/ccxt/venue-options.js';
-import { InstrumentFeeds } from '../venues/instrument-feeds.js';
 import { type DashboardContext, renderDashboard, statusLine } from './dashboard.js';
 import { openEngineLog } from './logger.js';
 import { type ModeSettings, modeLabel, venueForMode } from './modes.js';
@@ -25,7 +24,7 @@ import { type AssembledNode, assembleNode } from './node-assembly.js';
 import { paperMarket } from './paper-market.js';
 import { resolvedInstruments, simulatorMarkets } from './run-instruments.js';
 import { buildSimNode, configuredBalances, projectionSettings, startingBalances } from './sim-node.js';
-import { inputFromVenue } from './sources.js';
+import { feedStreams } from './stream-feed.js';
 import { type ApiKeyPair, DEFAULT_EMULATOR_KEYS } from './venue-credentials.js';
 import { loadStrategyModules } from './strategy-module.js';
 
@@ -54,6 +53,11 @@ export interface RunOptions {
    * configured strategies; none: the configured ones.
    */
   readonly strategyFiles?: readonly string[];
+  /**
+   * The named exchange's public endpoints for a simulator run (its markets, and its streams with `market.source:
+   * venue`); absent: a keyless ccxt venue made from `venue.name`. Tests point one at `keel venue serve`.
+   */
+  readonly publicVenue?: CcxtVenue;
   /** Market time per wall-clock time on the simulator (10: ten seconds of market per second). */
   readonly speed: number;
   /** Where the dashboard goes; redrawn in place when `tty`, a plain status line every `statusEveryMs` otherwise. */
@@ -143,7 +147,9 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
   let closeVenue: () => void = () => undefined;
   try {
     const running = options.venueUrl === undefined && options.live !== true
-      ? await simulatorRun(options, store, log.logger, killSwitch, resumedFrom, started)
+      ? await simulatorRun(options, store, log.logger, killSwitch, resumedFrom, started, (opened) => {
+        exchange = opened;
+      })
       : await externalRun(options, store, log.logger, killSwitch, started, (opened, close) => {
         exchange = opened;
         closeVenue = close;
@@ -182,21 +188,33 @@ function venueRuntime(log: RunLog): VenueRuntime {
   return { clock: systemClock, sleeper: timerSleeper, random: Math.random, log: (line) => log.info({ venue: 'ccxt' }, line) };
 }
 
-/** PAPER / DRY_RUN on keel's in-process simulator, paced at `speed`× market time. */
-async function simulatorRun(options: RunOptions, store: EventStore, log: RunLog, killSwitch: () => 'OFF' | 'HALTED', resumedFrom: number | null, started: number): Promise<Result<Running, string>> {
+/**
+ * PAPER / DRY_RUN on keel's in-process simulator: paced at `speed`× market time over the synthetic market or
+ * captures, or in real time on the named exchange's own streams (`market.source: venue`).
+ */
+async function simulatorRun(
+  options: RunOptions, store: EventStore, log: RunLog, killSwitch: () => 'OFF' | 'HALTED', resumedFrom: number | null, started: number, onVenue: (exchange: Exchange) => void,
+): Promise<Result<Running, string>> {
   const { config } = options;
-  const markets = await simulatorMarkets(config, venueRuntime(log));
+  const markets = await simulatorMarkets(config, venueRuntime(log), options.publicVenue);
   if (!markets.ok) return markets;
+  const publicVenue = markets.value.venue;
+  if (publicVenue !== null) onVenue(publicVenue.exchange);
+  const streaming = config.market.source === 'venue' && !options.synthetic;
+  if (streaming && publicVenue === null) {
+    return err('market.source venue streams a named exchange\'s market data: set venue.name to it (binance, coinbase, kraken, bybit, okx …); venue.name sim has no streams (use market.source synthetic or capture)');
+  }
   const specs = resolvedInstruments(config.instruments, markets.value.listed, markets.value.source);
   if (!specs.ok) return specs;
   const rebuilt = await rebuildProjections(store, projectionSettings(config, specs.value));
   if (!rebuilt.ok) return err(`store: ${rebuilt.error.message}`);
-  const market = await paperMarket(config, specs.value, options.cwd, options.synthetic);
+  const market = streaming ? ok(null) : await paperMarket(config, specs.value, options.cwd, options.synthetic);
   if (!market.ok) return market;
   const strategies = await runStrategies(options, specs.value, log);
   if (!strategies.ok) return strategies;
-  const firstTs = market.value.firstTs;
-  const shift = resumedFrom === null ? 0 : Math.max(0, resumedFrom + 1_000 - firstTs);
+  // Streams run on our clock from now (after the log's last event on a resumed log); a simulated market on its own.
+  const firstTs = market.value === null ? Math.max(Date.now(), (resumedFrom ?? 0) + 1) : market.value.firstTs;
+  const shift = resumedFrom === null || market.value === null ? 0 : Math.max(0, resumedFrom + 1_000 - firstTs);
   // Resuming on the in-process simulator: the previous session's venue ended with its process, so its open orders
   // ended too (recovery finds them missing on the venue and closes them); the new simulator starts from the balances
   // the log's ledger holds, which recovery then checks against it before trading resumes.
@@ -211,8 +229,21 @@ async function simulatorRun(options: RunOptions, store: EventStore, log: RunLog,
     idPrefix: `s${started.toString(36)}`, log, killSwitch, recover: true, fees: markets.value.fees,
   });
   if (!built.ok) return err(built.error.message);
-  const { assembled } = built.value;
+  const { assembled, sim } = built.value;
+  if (market.value === null && publicVenue !== null) {
+    return ok({
+      assembled,
+      venue: `keel simulator (in process, real time; ${markets.value.source})`,
+      market: `${config.venue.name}'s live streams: ${specs.value.map((s) => s.symbol).join(', ')}`,
+      feed: () => feedStreams({
+        venue: publicVenue, specs: specs.value, node: assembled.node, clock: systemClock, staleAfterMs: config.alerts.ws_staleness_seconds * 1000,
+        log, signal: options.signal, stamp: 'receipt', startTs: firstTs, onTick: (now) => sim.advanceTo(now),
+      }),
+      beforeStop: () => assembled.node.idle(),
+    });
+  }
   const source = market.value;
+  if (source === null) return err('no market to trade');
   return ok({
     assembled,
     venue: `keel simulator (in process, ${options.speed}x; ${markets.value.source})`,
@@ -292,27 +323,10 @@ async function externalRun(
     assembled: assembled.value,
     venue: venueName,
     market: `the venue's streams: ${specs.value.map((s) => s.symbol).join(', ')}`,
-    feed: async () => {
-      // One stream per instrument, each book's health tracked (valid, stale, out of sync) and logged when it changes.
-      const bySymbol = new Map(specs.value.map((spec) => [spec.symbol, spec]));
-      const feeds = new InstrumentFeeds(venueRef, specs.value.map((s) => s.symbol), { clock: systemClock, staleAfterMs: config.alerts.ws_staleness_seconds * 1000 }, (symbol, event) => {
-        const spec = bySymbol.get(symbol);
-        const input = spec === undefined ? null : inputFromVenue(spec, event);
-        if (input !== null) node.onMarket(input);
-      });
-      feeds.start();
-      const states = new Map<string, string>();
-      while (!options.signal.aborted) {
-        await sleep(250, options.signal);
-        node.onClock(Date.now());
-        for (const health of feeds.health()) {
-          if (states.get(health.symbol) === health.state) continue;
-          states.set(health.symbol, health.state);
-          log.info({ symbol: health.symbol, state: health.state, reason: health.reason, ageMs: health.ageMs }, 'market data');
-        }
-      }
-      feeds.stop();
-    },
+    feed: () => feedStreams({
+      venue: venueRef, specs: specs.value, node, clock: systemClock, staleAfterMs: config.alerts.ws_staleness_seconds * 1000,
+      log, signal: options.signal, stamp: 'venue',
+    }),
     beforeStop: async () => {
       // Cancel what is working, then ask the venue once more so every fill it made is recorded before the summary.
       await node.cancelAll();

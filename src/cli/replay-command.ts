@@ -229,6 +229,11 @@ async function replay(file: string | undefined, flags: ReplayFlags, captureArgs:
   const chosen = runInstruments(config, captures.length > 0 ? [...new Set(captures.map((capture) => capture.symbol))] : undefined);
   const markets = await simulatorMarkets(config, { clock: { now: () => Date.now() }, sleeper: timerSleeper, random: Math.random });
   if (!markets.ok) return fail(markets.error);
+  // A replay never streams: the named exchange's venue served its market list only.
+  await markets.value.venue?.exchange.close();
+  if (captures.length === 0 && flags.synthetic !== true && config.market.source === 'venue') {
+    io.err('keel replay: market.source venue streams live market data, which a replay cannot; replaying the seeded synthetic market (give captures to replay recorded data)\n');
+  }
   const specs = resolvedInstruments(chosen.settings, markets.value.listed, markets.value.source);
   if (!specs.ok) return fail(specs.error);
   const market: Result<ReplayMarket, string> = captures.length > 0

@@ -124,18 +124,37 @@ export function loadBundledCatalog(file = bundledMarketsPath()): Result<Instrume
 }
 
 /**
- * Returns the instrument specs a named exchange lists, for PAPER with `venue.name` set to it (kraken, coinbase …):
- * its public markets through ccxt's loadMarkets — no keys, its live (not sandbox) endpoints, since the simulator
- * trades them with the venue's real increments — through a {@link CcxtVenue}, so a failing request is retried and
- * mapped like any other. `exchangeOptions` adds ccxt constructor options (tests pass recorded `markets`, which ccxt
- * then does not request).
+ * Returns a keyless {@link CcxtVenue} on a named exchange's public endpoints (kraken, coinbase …): its live, not
+ * sandbox, endpoints, since PAPER trades the venue's real markets on keel's simulator. The exchange is ccxt pro's class
+ * where there is one, so its order-book and trade streams work (PAPER with `market.source: venue`). `exchangeOptions`
+ * adds ccxt constructor options (tests pass recorded `markets`, which ccxt then does not request). Close its exchange
+ * when done: a stream holds a socket open.
  */
-export async function namedVenueCatalog(name: string, runtime: VenueRuntime, exchangeOptions: Record<string, unknown> = {}): Promise<Result<InstrumentSpec[], CatalogError>> {
+export function publicVenue(name: string, runtime: VenueRuntime, exchangeOptions: Record<string, unknown> = {}): Result<CcxtVenue, CatalogError> {
   const constructor = exchangeClass(name);
   if (constructor === undefined) return err({ code: 'UNKNOWN_EXCHANGE', message: `venue.name ${name} is not a ccxt exchange id` });
-  const exchange = new constructor({ ...exchangeOptions, enableRateLimit: false });
-  const venue = new CcxtVenue({ exchange, clock: runtime.clock, sleeper: runtime.sleeper, random: runtime.random, ...(runtime.log !== undefined && { log: runtime.log }) });
+  const pro = (ccxt.pro as unknown as Record<string, unknown>)[name];
+  const exchange = typeof pro === 'function' ? new (pro as ExchangeConstructor)({ ...exchangeOptions, enableRateLimit: false }) : new constructor({ ...exchangeOptions, enableRateLimit: false });
+  return ok(new CcxtVenue({ exchange, clock: runtime.clock, sleeper: runtime.sleeper, random: runtime.random, ...(runtime.log !== undefined && { log: runtime.log }) }));
+}
+
+/**
+ * Returns the instrument specs `venue` lists (loadMarkets through the venue, so a failing request is retried and
+ * mapped like any other), sorted by symbol; `name` names it in the error.
+ */
+export async function venueCatalog(venue: Pick<CcxtVenue, 'instruments'>, name: string): Promise<Result<InstrumentSpec[], CatalogError>> {
   const listed = await venue.instruments();
   if (!listed.ok) return err({ code: 'VENUE_UNAVAILABLE', message: `${name}: loading its markets failed: ${listed.error.code}: ${listed.error.message}` });
   return ok([...listed.value].sort((a, b) => a.symbol.localeCompare(b.symbol)));
+}
+
+/** Returns the instrument specs a named exchange lists, through a {@link publicVenue} (no keys) made for the purpose. */
+export async function namedVenueCatalog(name: string, runtime: VenueRuntime, exchangeOptions: Record<string, unknown> = {}): Promise<Result<InstrumentSpec[], CatalogError>> {
+  const venue = publicVenue(name, runtime, exchangeOptions);
+  if (!venue.ok) return venue;
+  try {
+    return await venueCatalog(venue.value, name);
+  } finally {
+    await venue.value.exchange.close();
+  }
 }
