@@ -95,7 +95,8 @@ test('the matrix takes the venue declaration, narrowed but never widened by conf
   assert.equal(supportOf(matrix, 'STOP_LIMIT', 'GTC'), 'unsupported');
   assert.equal(supportOf(matrix, 'MARKET', 'GTC'), 'unsupported');
   assert.equal(matrix.ordersPerMinute, 60);
-  assert.equal(matrix.minNotional.toString(), '20');
+  assert.equal(matrix.minTradeNotional.toString(), '20');
+  assert.equal(matrix.minNotional.toString(), '0');
   assert.equal(matrix.environment, 'sandbox');
   const narrowed = buildOrderPolicyMatrix(btc(), { ...venue, orderRateLimit: { orders: 5, windowMs: 10_000 } }, configSchema.parse({
     policy: { symbols: { 'BTC-USD': { post_only_supported: false } } },
@@ -179,11 +180,29 @@ test('spec scenario: a $50 order is denied under a $100 minimum notional; $100 p
   const ctx = context({}, policy({ min_trade_notional_usd: '100' }));
   const reason = denied(checkOrderPolicy(ctx, order({ quantity: Decimal.of('0.001'), price: Decimal.of('50000') })));
   assert.deepEqual([reason.code, reason.limit, reason.value, reason.unit], ['MIN_NOTIONAL', '100', '50', 'USD']);
-  assert.equal(reason.message, 'BTC-USD: order notional 50.00 USD is below the minimum 100.00');
+  assert.equal(reason.message, 'BTC-USD: order notional 50.00 USD is below the minimum 100.00 USD (policy.min_trade_notional_usd)');
   assert.equal(checkOrderPolicy(ctx, order({ quantity: Decimal.of('0.002'), price: Decimal.of('50000') })).kind, 'accept');
   // The default minimum is $15.
   const defaults = context({}, configSchema.parse({}).policy);
   assert.equal(denied(checkOrderPolicy(defaults, order({ quantity: Decimal.of('0.001'), price: Decimal.of('14990') }))).limit, '15');
+});
+
+test('the policy minimum holds in the valuation currency whatever the quote; the venue\'s own minimum in the quote', () => {
+  // ETH/BTC: 0.5 ETH at 0.05 BTC is 0.025 BTC, which at 60,000 USD a BTC is 1,500 USD.
+  const defined = defineInstrument({ symbol: 'ETH/BTC', base: 'ETH', quote: 'BTC', tickSize: Decimal.of('0.00001'), sizeIncrement: Decimal.of('0.001'), minNotional: Decimal.of('0.0001') });
+  assert.ok(defined.ok);
+  const spec = defined.value;
+  const matrix = buildOrderPolicyMatrix(spec, venue, configSchema.parse({ policy: { min_trade_notional_usd: '2000' } }).policy, 'sandbox', 'USD');
+  const ctx: OrderPolicyContext = { spec, now: NOW, book: undefined, markPrice: undefined, orderPolicy: matrix, orderPolicyState: new OrderPolicyState(60), quoteRate: Decimal.of('60000') };
+  const ethBtc = (quantity: string): OrderRequest => order({ symbol: 'ETH/BTC', quantity: Decimal.of(quantity), price: Decimal.of('0.05') });
+  const small = denied(checkOrderPolicy(ctx, ethBtc('0.5')));
+  assert.deepEqual([small.code, small.limit, small.value, small.unit], ['MIN_NOTIONAL', '2000', '1500', 'USD']);
+  assert.equal(small.message, 'ETH/BTC: order notional 1500.00 USD is below the minimum 2000.00 USD (policy.min_trade_notional_usd)');
+  assert.equal(checkOrderPolicy(ctx, ethBtc('1')).kind, 'accept');
+  // The venue's minimum is in BTC: 0.001 ETH is 0.00005 BTC, below its 0.0001 BTC, whatever the policy says.
+  const lenient = { ...ctx, orderPolicy: buildOrderPolicyMatrix(spec, venue, configSchema.parse({ policy: { min_trade_notional_usd: '0' } }).policy, 'sandbox', 'USD') };
+  const venueMinimum = denied(checkOrderPolicy(lenient, ethBtc('0.001')));
+  assert.deepEqual([venueMinimum.code, venueMinimum.limit, venueMinimum.value, venueMinimum.unit], ['MIN_NOTIONAL', '0.0001', '0.00005', 'BTC']);
 });
 
 test('a MARKET order is measured at the mark, else the opposite best level, else denied', () => {

@@ -469,8 +469,8 @@ export const checkLiquidity: Check<LiquidityCtx> = (ctx, order) => {
   if (available < required) {
     const sized = sizedFrom === undefined ? '' : ` (after sizing down from ${sizedFrom})`;
     return refuse('INSUFFICIENT_DEPTH',
-      `${spec.symbol}: insufficient depth: ${stat(available, 2)} USD rests within ${config.depth_window_bps} bps of mid on the ${side === 'buy' ? 'ask' : 'bid'} side, below ${config.min_depth_multiple} × the order's ${stat(notional, 2)} USD = ${stat(required, 2)} USD${sized}`,
-      stat(required, 2), stat(available, 2), 'USD');
+      `${spec.symbol}: insufficient depth: ${stat(available, 2)} ${spec.quote} rests within ${config.depth_window_bps} bps of mid on the ${side === 'buy' ? 'ask' : 'bid'} side, below ${config.min_depth_multiple} × the order's ${stat(notional, 2)} ${spec.quote} = ${stat(required, 2)} ${spec.quote}${sized}`,
+      stat(required, 2), stat(available, 2), spec.quote);
   }
   if (taking && impact > ctx.riskConfig.slippage_guard_bps) {
     return refuse('SLIPPAGE_TOO_HIGH',

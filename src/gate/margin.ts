@@ -448,6 +448,8 @@ export interface MarginCheckContext {
   readonly marginAccount: MarginAccountState;
   /** Valuation currency per unit of the instrument's quote (absent: 1). */
   readonly quoteRate?: Decimal | undefined;
+  /** The valuation currency equity and margin are in (absent: USD), named in every denial. */
+  readonly valuationCurrency?: string | undefined;
 }
 
 /**
@@ -459,15 +461,16 @@ export interface MarginCheckContext {
 export const checkMargin: Check<MarginCheckContext> = (ctx, order) => {
   const spec = ctx.spec;
   if (spec.kind === 'spot' || !increasesExposure(order, ctx.position)) return ACCEPT;
+  const ccy = ctx.valuationCurrency ?? 'USD';
   const account = ctx.marginAccount;
   const snapshot = account.snapshot;
   if (account.reduceOnly && snapshot !== undefined) {
     return deny<MarginCheckCode>({
       code: 'MARGIN_CALL_REDUCE_ONLY',
-      message: `margin call: equity ${snapshot.equity.toFixedMin(2)} USD is below the maintenance margin ${snapshot.maintenanceMargin.toFixedMin(2)} USD; only reductions are accepted`,
+      message: `margin call: equity ${snapshot.equity.toFixedMin(2)} ${ccy} is below the maintenance margin ${snapshot.maintenanceMargin.toFixedMin(2)} ${ccy}; only reductions are accepted`,
       limit: snapshot.maintenanceMargin.toString(),
       value: snapshot.equity.toString(),
-      unit: 'USD',
+      unit: ccy,
     });
   }
   const schedule = ctx.margin;
@@ -497,10 +500,10 @@ export const checkMargin: Check<MarginCheckContext> = (ctx, order) => {
   if (required.gt(available)) {
     return deny<MarginCheckCode>({
       code: 'INSUFFICIENT_MARGIN',
-      message: `${order.symbol}: the order needs ${required.toFixedMin(2)} USD of initial margin in ${terms.window} (${terms.maxLeverage}x); ${available.toFixedMin(2)} USD is available`,
+      message: `${order.symbol}: the order needs ${required.toFixedMin(2)} ${ccy} of initial margin in ${terms.window} (${terms.maxLeverage}x); ${available.toFixedMin(2)} ${ccy} is available`,
       limit: available.toString(),
       value: required.toString(),
-      unit: 'USD',
+      unit: ccy,
     });
   }
   return ACCEPT;

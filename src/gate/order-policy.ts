@@ -63,8 +63,12 @@ export interface OrderPolicyMatrix {
   readonly support: readonly OrderSupport[];
   readonly postOnlySupported: boolean;
   readonly reduceOnlySupported: boolean;
-  /** Smallest order notional, quote currency (USD): the larger of `policy.min_trade_notional_usd` and the instrument's own minimum. */
+  /** The instrument's own smallest order notional, quote currency (the venue's minimum). */
   readonly minNotional: Decimal;
+  /** `policy.min_trade_notional_usd`: the smallest order notional in the valuation currency, whatever the quote. */
+  readonly minTradeNotional: Decimal;
+  /** The valuation currency `minTradeNotional` is in (`portfolio.valuation_currency`). */
+  readonly valuationCurrency: string;
   /** Orders allowed per sliding minute: the smaller of `policy.orders_per_minute` and the venue's published rate (per minute). */
   readonly ordersPerMinute: number;
   /** Controlled GTD test orders allowed in flight at once while GTD is gated. */
@@ -93,6 +97,7 @@ export function buildOrderPolicyMatrix(
   capabilities: VenueCapabilities,
   policy: KeelConfig['policy'],
   environment: KeelConfig['environment'],
+  valuationCurrency = 'USD',
 ): OrderPolicyMatrix {
   const support: OrderSupport[] = new Array<OrderSupport>(ORDER_TYPES.length * TIME_IN_FORCES.length).fill('unsupported');
   const gateGtd = policy.gtd_ungate_after_successes > 0;
@@ -118,7 +123,9 @@ export function buildOrderPolicyMatrix(
     support,
     postOnlySupported: capabilities.postOnly && (overrides?.post_only_supported ?? true),
     reduceOnlySupported: capabilities.reduceOnly && (overrides?.reduce_only_supported ?? true),
-    minNotional: Decimal.max(Decimal.of(policy.min_trade_notional_usd), spec.minNotional),
+    minNotional: spec.minNotional,
+    minTradeNotional: Decimal.of(policy.min_trade_notional_usd),
+    valuationCurrency,
     ordersPerMinute,
     gtdTestAllowance: policy.gtd_test_allowance,
     gtdUngateAfterSuccesses: policy.gtd_ungate_after_successes,
@@ -198,6 +205,8 @@ export interface OrderPolicyContext {
   readonly markPrice: Decimal | undefined;
   readonly orderPolicy: OrderPolicyMatrix | undefined;
   readonly orderPolicyState: OrderPolicyState;
+  /** Valuation currency per unit of the quote currency (absent: 1), so the policy minimum holds in any quote. */
+  readonly quoteRate?: Decimal | undefined;
 }
 
 function refuse(code: OrderPolicyCode, message: string, limit?: string, value?: string, unit?: string): Verdict {
@@ -344,10 +353,22 @@ export const checkOrderPolicy: Check<OrderPolicyContext> = (ctx, order) => {
   if (notional.lt(matrix.minNotional)) {
     return refuse(
       'MIN_NOTIONAL',
-      `${spec.symbol}: order notional ${notional.toFixedMin(2)} ${spec.quote} is below the minimum ${matrix.minNotional.toFixedMin(2)}`,
+      `${spec.symbol}: order notional ${notional.toFixedMin(2)} ${spec.quote} is below the venue's minimum ${matrix.minNotional.toFixedMin(2)} ${spec.quote}`,
       matrix.minNotional.toString(),
       notional.toString(),
-      'USD',
+      spec.quote,
+    );
+  }
+  const rate = ctx.quoteRate;
+  const value = rate === undefined || rate.eq(Decimal.ONE) ? notional : notional.mul(rate);
+  if (value.lt(matrix.minTradeNotional)) {
+    const currency = matrix.valuationCurrency;
+    return refuse(
+      'MIN_NOTIONAL',
+      `${spec.symbol}: order notional ${value.toFixedMin(2)} ${currency} is below the minimum ${matrix.minTradeNotional.toFixedMin(2)} ${currency} (policy.min_trade_notional_usd)`,
+      matrix.minTradeNotional.toString(),
+      value.toString(),
+      currency,
     );
   }
 

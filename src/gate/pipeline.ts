@@ -147,7 +147,7 @@ export class Gate {
   matrixFor(spec: InstrumentSpec): OrderPolicyMatrix {
     let matrix = this.matrices.get(spec.symbol);
     if (matrix === undefined) {
-      matrix = buildOrderPolicyMatrix(spec, this.capabilities, this.config.policy, this.config.environment);
+      matrix = buildOrderPolicyMatrix(spec, this.capabilities, this.config.policy, this.config.environment, this.config.portfolio.valuation_currency);
       this.matrices.set(spec.symbol, matrix);
     }
     return matrix;
@@ -178,6 +178,7 @@ export class Gate {
       riskExposure: inputs.exposure,
       killSwitch: inputs.killSwitch,
       quoteRate: inputs.quoteRate,
+      valuationCurrency: this.config.portfolio.valuation_currency,
     };
   }
 

@@ -186,9 +186,11 @@ export interface RiskLimitsCtx {
   readonly killSwitch: KillSwitchState;
   /**
    * Valuation currency per unit of the instrument's quote currency (1 for a USDT quote pegged to USD; the BTC price for
-   * ETH/BTC), so an order's notional compares with the USD limits; absent: 1.
+   * ETH/BTC), so an order's notional compares with the limits in the valuation currency; absent: 1.
    */
   readonly quoteRate?: Decimal | undefined;
+  /** The valuation currency the limits and equity are in (`portfolio.valuation_currency`; absent: USD), named in every denial. */
+  readonly valuationCurrency?: string | undefined;
 }
 
 /** Stable codes of the risk check's denials. */
@@ -215,7 +217,7 @@ export type RiskLimitCode =
 function refuse(code: RiskLimitCode, message: string, limit?: Decimal, value?: Decimal, unit?: string): Verdict {
   const reason: GateReason<RiskLimitCode> = limit === undefined || value === undefined
     ? { code, message }
-    : { code, message, limit: limit.toString(), value: value.toString(), unit: unit ?? 'USD' };
+    : { code, message, limit: limit.toString(), value: value.toString(), ...(unit !== undefined && { unit }) };
   return deny(reason);
 }
 
@@ -264,6 +266,7 @@ function reducesPosition(order: OrderRequest, positionUnits: bigint): boolean {
  */
 export const checkRiskLimits: Check<RiskLimitsCtx> = (ctx, order) => {
   const { spec, riskLimits: limits, riskState: state, riskExposure: exposure, equity } = ctx;
+  const ccy = ctx.valuationCurrency ?? 'USD';
   if (ctx.killSwitch === 'HALTED') return refuse('KILL_SWITCH_ACTIVE', 'the kill switch is HALTED: no order is sent');
   if (order.symbol !== spec.symbol) return refuse('SYMBOL_MISMATCH', `order symbol ${order.symbol} does not match the instrument ${spec.symbol}`);
   if (!order.quantity.isPositive()) {
@@ -281,7 +284,7 @@ export const checkRiskLimits: Check<RiskLimitsCtx> = (ctx, order) => {
 
   const mark = ctx.markPrice;
   if (mark === undefined || !mark.isPositive()) return refuse('NO_MARK_PRICE', `${spec.symbol}: no usable mark price to value the order`);
-  if (!equity.isPositive()) return refuse('NON_POSITIVE_EQUITY', `equity is ${equity}: only risk-reducing orders are sent`, Decimal.ZERO, equity);
+  if (!equity.isPositive()) return refuse('NON_POSITIVE_EQUITY', `equity is ${equity}: only risk-reducing orders are sent`, Decimal.ZERO, equity, ccy);
 
   const dayStart = state.dayStartEquity;
   if (dayStart === undefined || state.dailyStopEquity === undefined || state.dailyLossLimit === undefined
@@ -291,20 +294,20 @@ export const checkRiskLimits: Check<RiskLimitsCtx> = (ctx, order) => {
   }
   if (equity.lte(state.dailyStopEquity)) {
     return refuse('DAILY_LOSS_LIMIT',
-      `daily loss ${dayStart.sub(equity)} USD has reached the daily limit ${state.dailyLossLimit} USD (start-of-day equity ${dayStart}; ${percent(limits.dailyLossLimitPct)}% or ${limits.dailyLossLimitUsd} USD, whichever is smaller): trading halts for the UTC day`,
-      state.dailyLossLimit, dayStart.sub(equity));
+      `daily loss ${dayStart.sub(equity)} ${ccy} has reached the daily limit ${state.dailyLossLimit} ${ccy} (start-of-day equity ${dayStart}; ${percent(limits.dailyLossLimitPct)}% or ${limits.dailyLossLimitUsd} ${ccy}, whichever is smaller): trading halts for the UTC day`,
+      state.dailyLossLimit, dayStart.sub(equity), ccy);
   }
   if (equity.lte(state.weeklyStopEquity)) {
     const limit = state.weekStartEquity.sub(state.weeklyStopEquity);
     return refuse('WEEKLY_LOSS_LIMIT',
-      `loss over the trailing 7 days ${state.weekStartEquity.sub(equity)} USD has reached ${percent(limits.weeklyLossLimitPct)}% of ${state.weekStartEquity} = ${limit} USD`,
-      limit, state.weekStartEquity.sub(equity));
+      `loss over the trailing 7 days ${state.weekStartEquity.sub(equity)} ${ccy} has reached ${percent(limits.weeklyLossLimitPct)}% of ${state.weekStartEquity} = ${limit} ${ccy}`,
+      limit, state.weekStartEquity.sub(equity), ccy);
   }
   if (equity.lte(state.drawdownStopEquity)) {
     const limit = state.peakEquity.sub(state.drawdownStopEquity);
     return refuse('MAX_DRAWDOWN',
-      `drawdown ${state.peakEquity.sub(equity)} USD from the peak ${state.peakEquity} has reached ${percent(limits.maxDrawdownPct)}% = ${limit} USD`,
-      limit, state.peakEquity.sub(equity));
+      `drawdown ${state.peakEquity.sub(equity)} ${ccy} from the peak ${state.peakEquity} has reached ${percent(limits.maxDrawdownPct)}% = ${limit} ${ccy}`,
+      limit, state.peakEquity.sub(equity), ccy);
   }
 
   // Notionals are compared at scale 1e-36 (units of quantity × units of value per unit), so no comparison rounds and
@@ -316,8 +319,8 @@ export const checkRiskLimits: Check<RiskLimitsCtx> = (ctx, order) => {
   const orderNotional = quantity * (order.price === null ? markValue : inValuation(valuePerUnit(spec, order.price)).units);
   if (orderNotional > limits.singleOrderMaxUsd.units * E18) {
     const value = scaled(orderNotional);
-    return refuse('MAX_ORDER_NOTIONAL', `${spec.symbol}: order notional ${value} USD exceeds single_order_max_usd ${limits.singleOrderMaxUsd} USD`,
-      limits.singleOrderMaxUsd, value);
+    return refuse('MAX_ORDER_NOTIONAL', `${spec.symbol}: order notional ${value} ${ccy} exceeds single_order_max_usd ${limits.singleOrderMaxUsd} ${ccy}`,
+      limits.singleOrderMaxUsd, value, ccy);
   }
 
   const position = positionUnits < 0n ? -positionUnits : positionUnits;
@@ -328,30 +331,30 @@ export const checkRiskLimits: Check<RiskLimitsCtx> = (ctx, order) => {
 
   if (symbolAfter > limits.maxSymbolExposureUsd.units * E18) {
     const value = scaled(symbolAfter);
-    return refuse('MAX_SYMBOL_EXPOSURE', `${spec.symbol}: exposure after the order ${value} USD exceeds max_symbol_exposure_usd ${limits.maxSymbolExposureUsd} USD`,
-      limits.maxSymbolExposureUsd, value);
+    return refuse('MAX_SYMBOL_EXPOSURE', `${spec.symbol}: exposure after the order ${value} ${ccy} exceeds max_symbol_exposure_usd ${limits.maxSymbolExposureUsd} ${ccy}`,
+      limits.maxSymbolExposureUsd, value, ccy);
   }
   if (symbolAfter > equityUnits * limits.maxSymbolExposurePct.units) {
     const value = scaled(symbolAfter);
     const limit = equity.mul(limits.maxSymbolExposurePct);
-    return refuse('MAX_SYMBOL_EXPOSURE_PCT', `${spec.symbol}: exposure after the order ${value} USD exceeds ${percent(limits.maxSymbolExposurePct)}% of equity ${equity} = ${limit} USD`,
-      limit, value);
+    return refuse('MAX_SYMBOL_EXPOSURE_PCT', `${spec.symbol}: exposure after the order ${value} ${ccy} exceeds ${percent(limits.maxSymbolExposurePct)}% of equity ${equity} = ${limit} ${ccy}`,
+      limit, value, ccy);
   }
   if (grossAfter > limits.maxPositionUsd.units * E18) {
     const value = scaled(grossAfter);
-    return refuse('MAX_TOTAL_EXPOSURE', `total exposure after the order ${value} USD exceeds max_position_usd ${limits.maxPositionUsd} USD`,
-      limits.maxPositionUsd, value);
+    return refuse('MAX_TOTAL_EXPOSURE', `total exposure after the order ${value} ${ccy} exceeds max_position_usd ${limits.maxPositionUsd} ${ccy}`,
+      limits.maxPositionUsd, value, ccy);
   }
   if (grossAfter > equityUnits * limits.maxExposurePct.units) {
     const value = scaled(grossAfter);
     const limit = equity.mul(limits.maxExposurePct);
-    return refuse('MAX_EXPOSURE_PCT', `total exposure after the order ${value} USD exceeds ${percent(limits.maxExposurePct)}% of equity ${equity} = ${limit} USD`,
-      limit, value);
+    return refuse('MAX_EXPOSURE_PCT', `total exposure after the order ${value} ${ccy} exceeds ${percent(limits.maxExposurePct)}% of equity ${equity} = ${limit} ${ccy}`,
+      limit, value, ccy);
   }
   if (grossAfter > equityUnits * limits.maxLeverage.units) {
     const value = scaled(grossAfter);
     const leverage = (value.div(equity) ?? Decimal.ZERO).round(4);
-    return refuse('MAX_LEVERAGE', `leverage after the order ${leverage}x (${value} USD on equity ${equity}) exceeds max_leverage ${limits.maxLeverage}x`,
+    return refuse('MAX_LEVERAGE', `leverage after the order ${leverage}x (${value} ${ccy} on equity ${equity}) exceeds max_leverage ${limits.maxLeverage}x`,
       limits.maxLeverage, leverage, 'x');
   }
   const assetAtRisk = symbolAfter + exposure.symbolOpenOrderNotional.units * E18;
@@ -359,16 +362,16 @@ export const checkRiskLimits: Check<RiskLimitsCtx> = (ctx, order) => {
     const value = scaled(assetAtRisk);
     const limit = equity.mul(limits.maxAssetAtRiskPct);
     return refuse('ASSET_AT_RISK_LIMIT',
-      `${spec.symbol}: capital at risk after the order ${value} USD (position ${scaled(symbolAfter)} + resting orders ${exposure.symbolOpenOrderNotional}) exceeds ${percent(limits.maxAssetAtRiskPct)}% of equity ${equity} = ${limit} USD`,
-      limit, value);
+      `${spec.symbol}: capital at risk after the order ${value} ${ccy} (position ${scaled(symbolAfter)} + resting orders ${exposure.symbolOpenOrderNotional}) exceeds ${percent(limits.maxAssetAtRiskPct)}% of equity ${equity} = ${limit} ${ccy}`,
+      limit, value, ccy);
   }
   const totalAtRisk = grossAfter + exposure.openOrderNotional.units * E18;
   if (totalAtRisk > equityUnits * limits.maxTotalAtRiskPct.units) {
     const value = scaled(totalAtRisk);
     const limit = equity.mul(limits.maxTotalAtRiskPct);
     return refuse('TOTAL_AT_RISK_LIMIT',
-      `capital at risk after the order ${value} USD (positions ${scaled(grossAfter)} + resting orders ${exposure.openOrderNotional}) exceeds ${percent(limits.maxTotalAtRiskPct)}% of equity ${equity} = ${limit} USD`,
-      limit, value);
+      `capital at risk after the order ${value} ${ccy} (positions ${scaled(grossAfter)} + resting orders ${exposure.openOrderNotional}) exceeds ${percent(limits.maxTotalAtRiskPct)}% of equity ${equity} = ${limit} ${ccy}`,
+      limit, value, ccy);
   }
 
   if (state.dailyWarningEquity !== undefined && equity.lte(state.dailyWarningEquity)) {
