@@ -1,12 +1,13 @@
 import { defaultConfig } from '../src/config/schema.js';
 import { projectionSettings } from '../src/app/sim-node.js';
 import { Decimal } from '../src/domain/decimal.js';
-import { type InstrumentInput, type InstrumentSpec, defineInstrument, lotsToSize, ticksToPrice } from '../src/domain/instrument.js';
+import { type InstrumentSpec, lotsToSize, ticksToPrice } from '../src/domain/instrument.js';
 import { SeededRandom } from '../src/market/synthetic.js';
 import { LiveValuation } from '../src/portfolio/live-valuation.js';
 import { valuationSnapshot } from '../src/portfolio/snapshot.js';
 import { Projections } from '../src/store/projections.js';
 import type { Benchmark, BenchmarkSubjects } from './harness.js';
+import { BENCH_COINS, coinOf, perpetualOf, spotOf } from './instruments.js';
 
 /** Positions held: one per instrument, as the node holds them. */
 const POSITIONS = 50;
@@ -15,59 +16,17 @@ const STEPS = 4096;
 /** Time of the first mark, epoch ms (any fixed time: the valuation only compares marks' ages). */
 const T0 = 1_723_075_200_000;
 
-interface Coin {
-  readonly base: string;
-  /** Reference price, quote units. */
-  readonly price: number;
-  readonly tick: string;
-  readonly lot: string;
-}
-
-/** 20 coins with Binance-like increments, each traded spot and as a linear perpetual against USDT. */
-const USDT_COINS: readonly Coin[] = [
-  { base: 'BTC', price: 60_000, tick: '0.01', lot: '0.00001' }, { base: 'ETH', price: 3_000, tick: '0.01', lot: '0.0001' },
-  { base: 'SOL', price: 150, tick: '0.01', lot: '0.001' }, { base: 'BNB', price: 550, tick: '0.01', lot: '0.001' },
-  { base: 'XRP', price: 0.6, tick: '0.0001', lot: '0.1' }, { base: 'DOGE', price: 0.12, tick: '0.00001', lot: '1' },
-  { base: 'ADA', price: 0.4, tick: '0.0001', lot: '0.1' }, { base: 'AVAX', price: 30, tick: '0.01', lot: '0.01' },
-  { base: 'LINK', price: 14, tick: '0.01', lot: '0.01' }, { base: 'DOT', price: 6, tick: '0.001', lot: '0.01' },
-  { base: 'LTC', price: 70, tick: '0.01', lot: '0.001' }, { base: 'TRX', price: 0.13, tick: '0.00001', lot: '1' },
-  { base: 'ATOM', price: 7, tick: '0.001', lot: '0.01' }, { base: 'NEAR', price: 5, tick: '0.001', lot: '0.1' },
-  { base: 'UNI', price: 8, tick: '0.001', lot: '0.01' }, { base: 'APT', price: 7, tick: '0.001', lot: '0.01' },
-  { base: 'ARB', price: 0.8, tick: '0.0001', lot: '0.1' }, { base: 'OP', price: 1.7, tick: '0.001', lot: '0.01' },
-  { base: 'FIL', price: 4, tick: '0.001', lot: '0.01' }, { base: 'ETC', price: 20, tick: '0.01', lot: '0.01' },
-];
-/** 10 more coins traded spot against USD: a second settlement currency, so the valuation keeps two books. */
-const USD_COINS: readonly Coin[] = [
-  { base: 'AAVE', price: 100, tick: '0.01', lot: '0.001' }, { base: 'MKR', price: 2_000, tick: '0.01', lot: '0.0001' },
-  { base: 'XLM', price: 0.1, tick: '0.00001', lot: '1' }, { base: 'ALGO', price: 0.15, tick: '0.0001', lot: '0.1' },
-  { base: 'ICP', price: 8, tick: '0.001', lot: '0.01' }, { base: 'HBAR', price: 0.07, tick: '0.00001', lot: '1' },
-  { base: 'SAND', price: 0.3, tick: '0.0001', lot: '0.1' }, { base: 'MANA', price: 0.3, tick: '0.0001', lot: '0.1' },
-  { base: 'GRT', price: 0.15, tick: '0.0001', lot: '0.1' }, { base: 'CRV', price: 0.3, tick: '0.0001', lot: '0.1' },
-];
-
-function instrument(input: InstrumentInput): InstrumentSpec {
-  const defined = defineInstrument(input);
-  if (!defined.ok) throw new Error(defined.error.message);
-  return defined.value;
-}
-
-/** The 50 instruments: 20 spot and 20 linear perpetuals on USDT, 10 spot on USD. */
+/**
+ * The 50 instruments: 20 coins spot and as linear perpetuals on USDT, 10 more spot on USD (a second settlement
+ * currency, so the valuation keeps two books).
+ */
 function instruments(): InstrumentSpec[] {
-  const d = Decimal.of;
-  const specs: InstrumentSpec[] = [];
-  for (const coin of USDT_COINS) {
-    specs.push(instrument({ symbol: `${coin.base}/USDT`, base: coin.base, quote: 'USDT', tickSize: d(coin.tick), sizeIncrement: d(coin.lot) }));
-    specs.push(instrument({
-      symbol: `${coin.base}/USDT:USDT`, kind: 'linear', base: coin.base, quote: 'USDT', settlement: 'USDT', tickSize: d(coin.tick), sizeIncrement: d(coin.lot),
-    }));
-  }
-  for (const coin of USD_COINS) specs.push(instrument({ symbol: `${coin.base}/USD`, base: coin.base, quote: 'USD', tickSize: d(coin.tick), sizeIncrement: d(coin.lot) }));
+  const specs = [
+    ...BENCH_COINS.slice(0, 20).flatMap((coin) => [spotOf(coin, 'USDT'), perpetualOf(coin, 'USDT')]),
+    ...BENCH_COINS.slice(20, 30).map((coin) => spotOf(coin, 'USD')),
+  ];
   if (specs.length !== POSITIONS) throw new Error(`the portfolio has ${specs.length} instruments, not ${POSITIONS}`);
   return specs;
-}
-
-function coinOf(spec: InstrumentSpec): Coin {
-  return [...USDT_COINS, ...USD_COINS].find((coin) => coin.base === spec.base)!;
 }
 
 /** One book event of the run: the instrument whose touch moved and its new bid and ask, ticks. */
