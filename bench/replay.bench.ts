@@ -4,10 +4,10 @@ import path from 'node:path';
 import { defaultConfig } from '../src/config/schema.js';
 import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../src/app/market-sources.js';
 import { resolveInstruments, simulatorInstruments } from '../src/app/sim-instruments.js';
+import { openReplayLog } from '../src/app/replay-run.js';
 import { buildSimNode, configuredBalances, feed } from '../src/app/sim-node.js';
 import type { InstrumentSpec } from '../src/domain/instrument.js';
 import type { EventStore } from '../src/store/event-store.js';
-import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { buildConfiguredStrategies } from '../src/strategy/catalog.js';
 import type { SimMarketInput } from '../src/venues/sim/market-input.js';
 import type { Benchmark, Measurement, SelfMeasurement } from './harness.js';
@@ -71,10 +71,11 @@ function median(values: readonly number[]): number {
  * `feed` (src/app/sim-node.ts), as `keel replay` runs them: each event to the simulator, the market hub, the live
  * valuation, the strategies, the execution engine and the gate, orders through the order manager to the simulator
  * and their fills to the ledger — in events per second, with the store off (the log in memory, as `keel replay`
- * without `--db`) and on (the SQLite log as `keel replay --db FILE` opens it: WAL, synchronous=NORMAL, default group
- * commit; every order event appended and awaited before the node acts). The input, half an hour of the seeded
- * synthetic market of the four instruments (`syntheticPortfolioInputs`, as `keel replay --synthetic`), is generated
- * before timing (its generation is not the node's work). After one untimed warm-up run of each (JIT), each variant
+ * without `--db`) and on (the SQLite log as `keel replay --db FILE` opens it, `openReplayLog`: WAL,
+ * synchronous=NORMAL, each group committed at the writer's next turn; every order event appended and awaited before
+ * the node acts). The input, half an hour of the seeded synthetic market of the four instruments
+ * (`syntheticPortfolioInputs`, as `keel replay --synthetic`), is generated before timing (its generation is not the
+ * node's work). After one untimed warm-up run of each (JIT), each variant
  * runs 3 times, alternating off and on so drift in the machine affects both alike, each on a fresh node (and a fresh
  * SQLite file); the median time of each is reported, with the CPU time of the process per event beside it (this
  * shared machine's wall time also holds other processes' turns). Reference: the store-on runs of the same events;
@@ -82,7 +83,7 @@ function median(values: readonly number[]): number {
  */
 export const replayBenchmark: Benchmark = {
   name: 'replay',
-  baseline: 'the same node and events with the SQLite event log on as keel replay --db opens it (WAL, synchronous=NORMAL, each order event awaited before acting); median of 3 runs each, alternating',
+  baseline: 'the same node and events with the SQLite event log on as keel replay --db opens it (WAL, synchronous=NORMAL, commit at the writer\'s next turn, each order event awaited before acting); median of 3 runs each, alternating',
   async measure(): Promise<SelfMeasurement> {
     const events = inputs();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'keel-bench-replay-'));
@@ -90,8 +91,7 @@ export const replayBenchmark: Benchmark = {
     /** Runs the store-on variant on a fresh SQLite file; returns the run and the events the log holds. */
     const runOn = async (input: readonly SimMarketInput[]): Promise<{ totalUs: number; cpuUs: number; orders: number; fills: number; logged: number }> => {
       files += 1;
-      // As `keel replay --db FILE` opens its log (src/cli/replay-command.ts).
-      const opened = await SqliteEventStore.open({ path: path.join(dir, `replay-${files}.db`), synchronous: 'normal' });
+      const opened = await openReplayLog(path.join(dir, `replay-${files}.db`));
       if (!opened.ok) throw new Error(opened.error.message);
       const store = opened.value.store;
       const result = await run(input, store);
