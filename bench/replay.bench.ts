@@ -3,14 +3,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultConfig } from '../src/config/schema.js';
 import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../src/app/market-sources.js';
-import { resolveInstruments, simulatorInstruments } from '../src/app/sim-instruments.js';
 import { openReplayLog } from '../src/app/replay-run.js';
+import { loadBundledCatalog } from '../src/venues/ccxt/market-catalog.js';
+import { resolveInstruments } from '../src/venues/resolve-instruments.js';
 import { buildSimNode, configuredBalances, feed } from '../src/app/sim-node.js';
 import type { InstrumentSpec } from '../src/domain/instrument.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { buildConfiguredStrategies } from '../src/strategy/catalog.js';
 import type { SimMarketInput } from '../src/venues/sim/market-input.js';
 import type { Benchmark, Measurement, SelfMeasurement } from './harness.js';
+
+/** The simulator's bundled markets. */
+function bundledMarkets() {
+  const listed = loadBundledCatalog();
+  if (!listed.ok) throw new Error(listed.error.message);
+  return listed.value;
+}
 
 /** Hours of the default portfolio's synthetic market one run replays. */
 const HOURS = 0.5;
@@ -24,8 +32,8 @@ function nowUs(): number {
 }
 
 function specs(): InstrumentSpec[] {
-  const resolved = resolveInstruments(defaultConfig().instruments, simulatorInstruments());
-  if (!resolved.ok) throw new Error(resolved.error.message);
+  const resolved = resolveInstruments(defaultConfig().instruments, bundledMarkets(), 'sim');
+  if (!resolved.ok) throw new Error(resolved.error.map((e) => e.message).join('; '));
   return resolved.value;
 }
 

@@ -8,5 +8,5 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('keel: not built yet; run `npm install` (or `npm run build`) in the keel directory first\n');
   process.exit(2);
 }
-const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+const { runProcess } = await import(entry.href);
+await runProcess(process.argv.slice(2));

@@ -243,3 +243,33 @@ test('the market stream resyncs on a sequence gap and reconnects after a dropped
   assert.equal(unwatched, 2);
   assert.deepEqual(sleeper.waits, [1000, 2000]);
 });
+
+test('clock skew is measured on one successful round trip: 503 then 429 then ok reports the true skew, not the backoff', async () => {
+  const exchange = binanceExchange();
+  const answers = [{ status: 503, body: 'Service Unavailable' }, { status: 429, body: { code: -1003, msg: 'Too many requests.' } }];
+  const holder: { clock?: ManualClock } = {};
+  // The venue's clock agrees with ours: it stamps each answer with our time when it answers.
+  const seen = serveRecorded(exchange, binanceRoutes(T_BINANCE), (r) => (r.url.includes('/api/v3/time') ? answers.shift() ?? { status: 200, body: { serverTime: holder.clock!.now() } } : undefined));
+  const { venue, clock, sleeper } = venueOver(exchange, T_BINANCE, { clockSkew: { maxSkewMs: 1000, remeasureAfterMs: 60_000 } });
+  holder.clock = clock;
+  const started = await venue.start();
+  assert.ok(started.ok, started.ok ? '' : started.error.message);
+  assert.equal(seen.filter((r) => r.url.includes('/api/v3/time')).length, 3);
+  assert.deepEqual(sleeper.waits, [1000, 2000], 'the failed attempts were backed off');
+  assert.equal(started.value.skew?.skewMs, 0, 'the 3,000 ms of backoff is not skew');
+  assert.equal(started.value.skew?.roundTripMs, 0);
+  const sent = await venue.submit(request('k-skew-retried'));
+  assert.ok(sent.ok, sent.ok ? '' : `${sent.error.code}: ${sent.error.message}`);
+});
+
+test('a time request that keeps failing leaves the skew unknown and refuses new orders', async () => {
+  const exchange = binanceExchange();
+  const seen = serveRecorded(exchange, binanceRoutes(T_BINANCE), (r) => (r.url.includes('/api/v3/time') ? { status: 503, body: 'Service Unavailable' } : undefined));
+  const { venue, sleeper } = venueOver(exchange, T_BINANCE);
+  const refused = await venue.submit(request('k-skew-unknown'));
+  assert.equal(refused.ok ? 'ok' : refused.error.code, 'EXCHANGE_UNAVAILABLE');
+  assert.equal(seen.filter((r) => r.url.includes('/api/v3/time')).length, 4);
+  assert.deepEqual(sleeper.waits, [1000, 2000, 4000]);
+  assert.equal(posts(seen), 0);
+  assert.equal(venue.clockSkew(), null);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../src/cli/main.js';
@@ -155,4 +155,77 @@ orders:
   assert.equal(stale.denied_by, 'mark');
   assert.deepEqual([stale.reasons[0]?.code, stale.reasons[0]?.limit, stale.reasons[0]?.value, stale.reasons[0]?.unit], ['STALE_MARK', '30', '45', 's']);
   assert.notEqual(byId(report, 'fresh').reasons[0]?.code, 'STALE_MARK');
+});
+
+/** Runs `keel gate` and returns its exit code and what it printed. */
+async function gateRun(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const io = memoryIo({}, projectRoot);
+  const code = await main(['gate', file], io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+/** A scenario whose book is the capture `capture` (relative to the scenario). */
+function captureScenario(capture: string, extra = ''): string {
+  return [
+    'now: 2024-08-08T23:55:00Z',
+    'instruments:',
+    '  - { symbol: BTCUSDT, base: BTC, quote: USDT, tick_size: "0.01", size_increment: "0.000001" }',
+    'portfolio:',
+    '  balances: { USDT: "100000" }',
+    'book:',
+    '  symbol: BTCUSDT',
+    `  capture: ${capture}`,
+    '  capture_symbol: BTCUSDT',
+    extra,
+    'orders:',
+    '  - { id: a, symbol: BTCUSDT, side: buy, type: LIMIT, quantity: "0.01", price: "61000.00" }',
+    '',
+  ].join('\n');
+}
+
+test('issue 14 item 4: a missing or truncated capture is an error naming book.capture, not a stack trace', async () => {
+  const missing = await gateRun(scenario(captureScenario('no-such-capture.gz')));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /scenario\.yaml: field book\.capture: cannot read the capture: no such file \(value: ".*no-such-capture\.gz"\)/);
+  assert.doesNotMatch(missing.stderr, /\n\s+at /);
+  const file = scenario(captureScenario('truncated.gz'));
+  const whole = readFileSync(path.join(projectRoot, 'assets', 'replay', 'binance_spot_btcusdt_20240808.gz'));
+  writeFileSync(path.join(path.dirname(file), 'truncated.gz'), whole.subarray(0, 20_000));
+  const truncated = await gateRun(file);
+  assert.equal(truncated.code, 1);
+  assert.match(truncated.stderr, /field book\.capture: cannot read the capture: unexpected end of file/);
+});
+
+test('issue 14 item 11: a capture that is not a capture (a text file) is refused, not read as an empty book', async () => {
+  const file = scenario(captureScenario('notes.txt'));
+  writeFileSync(path.join(path.dirname(file), 'notes.txt'), 'these are my notes\nnot a capture at all\n');
+  const { code, stdout, stderr } = await gateRun(file);
+  assert.equal(code, 1);
+  assert.equal(stdout, '');
+  assert.match(stderr, /field book\.capture: holds no depth snapshot, so no book: not a Binance capture in the `keel book` format \(2 lines, 2 malformed; first: .*notes\.txt:1/);
+});
+
+test('issue 14 item 4: a YAML alias bomb in a scenario is refused as bad YAML, in bounded time', async () => {
+  const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+    'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]', 'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+    'g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]', 'now: 2024-08-08T23:55:00Z', 'orders: *g', ''].join('\n');
+  const { code, stderr } = await gateRun(scenario(bomb));
+  assert.equal(code, 1);
+  assert.match(stderr, /scenario\.yaml: is not valid YAML: expands aliases too far \(more than 100\)/);
+});
+
+test('issue 14 item 16: a secret in a scenario\'s config is refused, naming where it goes, never echoed', async () => {
+  const text = readFileSync(path.join(projectRoot, 'examples', 'gate', 'min-notional.yaml'), 'utf8')
+    .replace(/^config:\n/m, 'config:\n  venue:\n    api_secret: "sk-live-DO-NOT-ECHO"\n');
+  const { code, stderr } = await gateRun(scenario(text));
+  assert.equal(code, 1);
+  assert.match(stderr, /field config\.venue\.api_secret: is a secret and is never read from a config file .*: set KEEL_API_SECRET, or api_secret in the secrets file/);
+  assert.ok(!stderr.includes('sk-live-DO-NOT-ECHO'));
+});
+
+test('issue 14 item 9: a scenario whose now does not exist on the calendar is refused, not rolled over', async () => {
+  const text = readFileSync(path.join(projectRoot, 'examples', 'gate', 'min-notional.yaml'), 'utf8').replace(/^now: .*$/m, 'now: 2026-02-29T12:00:00Z');
+  const { code, stderr } = await gateRun(scenario(text));
+  assert.equal(code, 1);
+  assert.match(stderr, /scenario\.yaml: field now: must be an ISO-8601 time with a zone that exists on the calendar.*\(value: "2026-02-29T12:00:00Z"\)/);
 });

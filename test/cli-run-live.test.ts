@@ -54,4 +54,11 @@ describe('keel run in LIVE mode refuses to start unless everything the guard ask
     assert.match(stderr, /UNKNOWN_EXCHANGE: venue\.name nosuchexchange is not a ccxt exchange id/);
     assert.doesNotMatch(stderr, /test-secret/);
   });
+
+  test('Coinbase with the default venue.sandbox: true is SANDBOX_UNAVAILABLE before any request (it asked undefined/v2/currencies)', async () => {
+    const { code, stderr } = await runLive({ EXCHANGE: 'coinbase', ...KEYS }, ['--confirm-live']);
+    assert.equal(code, 1);
+    assert.match(stderr, /SANDBOX_UNAVAILABLE: venue\.sandbox is true but coinbase has no sandbox/);
+    assert.doesNotMatch(stderr, /undefined\/v2|test-secret|test-key/);
+  });
 });

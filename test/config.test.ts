@@ -295,3 +295,72 @@ test('.env.example lists every environment variable keel reads, and no other', (
     assert.match(text, new RegExp(`^# ${entry.path.replace('.', '\\.')}: .+\\n${entry.name}=`, 'm'), entry.name);
   }
 });
+
+test('issue 14 item 6: a config file is bounded in size and keys before it is parsed, and parsed in linear time', async () => {
+  const huge = tempDir({ 'keel.yaml': `risk:\n${'  # padding\n'.repeat(30_000)}` });
+  const big = await keel(['config', 'check', path.join(huge, 'keel.yaml')]);
+  assert.equal(big.code, 1);
+  assert.match(big.stderr, /^error: \(root\): cannot read the file: is larger than 262144 bytes \(\d+ bytes\)/m);
+  const keys = Array.from({ length: 10_001 }, (_, i) => `k${i}: 1`).join(', ');
+  const many = tempDir({ 'keel.yaml': `risk: {${keys}}\n` });
+  const refused = await keel(['config', 'check', path.join(many, 'keel.yaml')]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^error: \(root\): invalid YAML: has more than 10000 keys and items/m);
+  assert.equal(refused.stderr.split('\n').length, 3, 'one problem and the count, not ten thousand lines');
+  // Duplicate keys are still refused (found with a set, not the parser's pairwise comparison), with their line.
+  const twice = tempDir({ 'keel.yaml': 'risk:\n  max_leverage: 3\n  max_leverage: 4\n' });
+  const duplicate = await keel(['config', 'check', path.join(twice, 'keel.yaml')]);
+  assert.match(duplicate.stderr, /invalid YAML at line 3, column 3: Map keys must be unique: "max_leverage" is given twice/);
+});
+
+test('issue 14 items 4 and 6: an alias bomb or deep nesting in a config file is refused before it is expanded', async () => {
+  const bomb = ['a: &a [x,x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+    'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'risk: {extra: *d}', ''].join('\n');
+  const aliases = await keel(['config', 'check', path.join(tempDir({ 'keel.yaml': bomb }), 'keel.yaml')]);
+  assert.equal(aliases.code, 1);
+  assert.match(aliases.stderr, /invalid YAML: expands aliases too far \(more than 100\)/);
+  for (const deep of [`risk: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n`, `${'- '.repeat(20_000)}x\n`, `risk:\n${'  '.repeat(500)}x: 1\n`]) {
+    const nested = await keel(['config', 'check', path.join(tempDir({ 'keel.yaml': deep }), 'keel.yaml')]);
+    assert.equal(nested.code, 1);
+    assert.match(nested.stderr, /invalid YAML at line \d+: nests deeper than 32 levels/);
+  }
+});
+
+test('issue 14 item 16: a secret written in the config file or its overlay is refused, naming the variable and secrets-file key', async () => {
+  const secret = 'sk-live-IN-THE-FILE';
+  const dir = tempDir({
+    'keel.yaml': `venue:\n  api_key: "${secret}"\n`,
+    'keel.sandbox.yaml': `store:\n  postgres_url: "postgres://u:${secret}@h/db"\n`,
+  });
+  const { code, stderr, stdout } = await keel(['config', 'check', path.join(dir, 'keel.yaml')]);
+  assert.equal(code, 1);
+  assert.match(stderr, /^error: venue\.api_key: is a secret and is never read from a config file .*: set KEEL_API_KEY, or api_key in the secrets file \(venue\.secrets_file \/ KEEL_SECRETS_FILE\) \[.*keel\.yaml\]$/m);
+  assert.match(stderr, /^error: store\.postgres_url: .*set DATABASE_URL, or postgres_url in the secrets file .*\[.*keel\.sandbox\.yaml\]$/m);
+  assert.ok(!stderr.includes(secret) && !stdout.includes(secret));
+  // The same secrets from the environment or the secrets file are accepted.
+  const fine = tempDir({ 'keel.yaml': 'venue:\n  secrets_file: secrets.yaml\n', 'secrets.yaml': `api_key: ${secret}\n` });
+  const accepted = await keel(['config', 'check', path.join(fine, 'keel.yaml')], { KEEL_API_SECRET: secret }, fine);
+  assert.equal(accepted.code, 0, accepted.stderr);
+  assert.ok(!accepted.stdout.includes(secret));
+});
+
+test('issue 14 item 4: keel ledger --instruments refuses an alias bomb as bad YAML, not a stack trace', async () => {
+  const bomb = ['a: &a [x,x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+    'instruments: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]', ''].join('\n');
+  const dir = tempDir({ 'instruments.yaml': bomb, 'events.jsonl': '{"type":"deposit","ts":"2024-01-01T00:00:00Z","currency":"USD","amount":"1"}\n' });
+  const { code, stderr } = await keel(['ledger', path.join(dir, 'events.jsonl'), '--instruments', path.join(dir, 'instruments.yaml')]);
+  assert.equal(code, 1);
+  assert.match(stderr, /instruments\.yaml: is not valid YAML or JSON: expands aliases too far/);
+});
+
+test('a decimal setting the code could not hold exactly is refused when loaded, not thrown on when read', async () => {
+  const long = await keel(['config', 'check'], { RISK_DAILY_LOSS_LIMIT: '1'.repeat(50) });
+  assert.equal(long.code, 1);
+  assert.match(long.stderr, /^error: risk\.daily_loss_limit: "1{40}…" is too large: a decimal must be below 10\^40/m);
+  const precise = await keel(['config', 'check'], { MIN_TRADE_NOTIONAL_USD: '0.0000000000000000001' });
+  assert.match(precise.stderr, /^error: policy\.min_trade_notional_usd: .* has more than 18 fractional digits/m);
+  const dir = tempDir({ 'keel.yaml': 'margin:\n  windows:\n    NORMAL:\n      max_leverage: 5e-324\n' });
+  const tiny = await keel(['config', 'check', path.join(dir, 'keel.yaml')]);
+  assert.equal(tiny.code, 1);
+  assert.match(tiny.stderr, /^error: margin\.windows\.NORMAL\.max_leverage: must be a leverage such as 5 or 2\.5/m);
+});

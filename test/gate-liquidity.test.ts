@@ -333,24 +333,31 @@ function btcusdt(): InstrumentSpec {
   return defined.value;
 }
 
-/** Fills a MARKET order against a copy of the book's taken side in the matching engine; returns Σ ticks × lots. */
+/**
+ * Fills a MARKET order on the simulator's matching engine holding a copy of the book's taken side (the levels up to
+ * `want`); returns Σ ticks × lots of the engine's fills, their notional and the lots filled.
+ */
 function realizedCost(book: OrderBook, side: OrderSide, want: number): { cost: bigint; notional: Decimal; filled: number } {
-  const engine = new MatchingEngine();
+  let cost = 0n;
+  let notional = Decimal.ZERO;
+  const engine = new MatchingEngine<string>({
+    makerFill: () => 0,
+    takerFill: (_taker, ticks, lots) => {
+      cost += BigInt(ticks) * BigInt(lots);
+      notional = notional.add(ticksToPrice(book.spec, ticks).mul(lotsToSize(book.spec, lots)));
+      return lots;
+    },
+  });
+  const taken: [number, number][] = [];
   let resting = 0;
-  let i = 0;
   for (const [price, size] of book.levels(side === 'buy' ? 'ask' : 'bid')) {
-    engine.submit({ id: `m${i++}`, side: side === 'buy' ? 'sell' : 'buy', type: 'LIMIT', timeInForce: 'GTC', priceTicks: price, lots: size, postOnly: false });
+    taken.push([price, size]);
     resting += size;
     if (resting > want) break;
   }
-  const outcome = engine.submit({ id: 'taker', side, type: 'MARKET', timeInForce: 'IOC', priceTicks: null, lots: want, postOnly: false });
-  let cost = 0n;
-  let notional = Decimal.ZERO;
-  for (const fill of outcome.fills) {
-    cost += BigInt(fill.priceTicks) * BigInt(fill.lots);
-    notional = notional.add(ticksToPrice(book.spec, fill.priceTicks).mul(lotsToSize(book.spec, fill.lots)));
-  }
-  return { cost, notional, filled: outcome.filledLots };
+  engine.replaceBook(side === 'buy' ? [] : taken, side === 'buy' ? taken : []);
+  const filled = engine.take('taker', side, null, want);
+  return { cost, notional, filled };
 }
 
 test('real data: on the replayed Binance BTCUSDT book the walked impact equals realized fills exactly; the square-root model overstates it', async (t) => {

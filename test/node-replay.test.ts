@@ -8,7 +8,7 @@ import { Decimal } from '../src/domain/decimal.js';
 import { resolveMode } from '../src/app/modes.js';
 import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../src/app/market-sources.js';
 import { runReplay } from '../src/app/replay-run.js';
-import { resolveInstruments, simulatorInstruments } from '../src/app/sim-instruments.js';
+import { defaultSpecs } from './support/node-setup.js';
 import { configuredBalances, projectionSettings } from '../src/app/sim-node.js';
 import { main } from '../src/cli/main.js';
 import { memoryIo } from '../src/cli/io.js';
@@ -57,9 +57,7 @@ describe('keel replay on the default portfolio (synthetic market, four instrumen
       const opened = await SqliteEventStore.open({ path: db });
       assert.ok(opened.ok);
       const config = defaultConfig();
-      const specs = resolveInstruments(config.instruments, simulatorInstruments());
-      assert.ok(specs.ok);
-      const rebuilt = await rebuildProjections(opened.value.store, projectionSettings(config, specs.value));
+      const rebuilt = await rebuildProjections(opened.value.store, projectionSettings(config, defaultSpecs()));
       await opened.value.store.close();
       assert.ok(rebuilt.ok);
       const ledger = rebuilt.value.ledger;
@@ -82,8 +80,7 @@ describe('keel replay on the default portfolio (synthetic market, four instrumen
     const config = defaultConfig();
     const mode = resolveMode(config);
     assert.ok(mode.ok);
-    const specs = resolveInstruments(config.instruments, simulatorInstruments());
-    assert.ok(specs.ok);
+    const specs = { value: defaultSpecs() };
     const strategies = buildConfiguredStrategies(config.instruments, new Map(specs.value.map((s) => [s.symbol, s])));
     assert.ok(strategies.ok);
     const result = await runReplay({
@@ -104,10 +101,13 @@ describe('keel replay on the default portfolio (synthetic market, four instrumen
     }
   });
 
-  test('a capture with a malformed line is refused with the file, line and field', async () => {
+  test('a capture with nothing to trade against, or in no known format, is refused naming the file', async () => {
     const io = memoryIo();
     const code = await main(['replay', path.join('test', 'fixtures', 'readers', 'bitmex_trades_XBTUSD.csv')], io);
     assert.equal(code, 1);
-    assert.match(io.stderr(), /bitmex_trades_XBTUSD\.csv:1/);
+    assert.match(io.stderr(), /bitmex_trades_XBTUSD\.csv: holds no XBTUSD order book \(tardis: 10 trades, 0 snapshots\) and no other capture gives BTC\/USDT one/);
+    const other = memoryIo();
+    assert.equal(await main(['replay', path.join('test', 'fixtures', 'PROVENANCE.md')], other), 1);
+    assert.match(other.stderr(), /PROVENANCE\.md: the format could not be detected/);
   });
 });

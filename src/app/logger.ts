@@ -7,7 +7,10 @@ import { SECRET_PATHS } from '../config/schema.js';
 export interface EngineLogger {
   readonly logger: Logger;
   readonly file: string;
-  /** Flushes what is buffered and closes the file. */
+  /**
+   * Flushes what is buffered and closes the file. Lines logged after it (a retry or poll still finishing after the
+   * run stopped) are dropped: writing them used to throw `SonicBoom destroyed` and end the process with exit 1.
+   */
   close(): void;
 }
 
@@ -19,18 +22,23 @@ export const REDACTED_LOG_PATHS: readonly string[] = [
 ];
 
 /**
- * Opens the engine's structured log: JSON lines via pino to `<dir>/keel.log` (the directory is created when missing),
+ * Opens the node's structured log: JSON lines via pino to `<dir>/<name>` (`keel.log`; the directory is created when missing),
  * with the trading mode bound into every line and secrets redacted.
  */
-export function openEngineLog(dir: string, level: string, mode: string): EngineLogger {
+export function openEngineLog(dir: string, level: string, mode: string, name = 'keel.log'): EngineLogger {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'keel.log');
+  const file = path.join(dir, name);
   const destination = pino.destination({ dest: file, append: true, sync: true });
-  const logger = pino({ level, base: { mode }, redact: { paths: [...REDACTED_LOG_PATHS], censor: '***' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  let open = true;
+  // Every logger, child loggers included, writes through this one door, which is shut before the file is closed.
+  const door = { write: (line: string): void => { if (open) destination.write(line); } };
+  const logger = pino({ level, base: { mode }, redact: { paths: [...REDACTED_LOG_PATHS], censor: '***' }, timestamp: pino.stdTimeFunctions.isoTime }, door);
   return {
     logger,
     file,
     close: () => {
+      if (!open) return;
+      open = false;
       destination.flushSync();
       destination.end();
     },

@@ -49,7 +49,7 @@ export function resolveMode(config: KeelConfig, flags: ModeFlags = {}): Result<M
       return err({ code: 'LIVE_NEEDS_EXCHANGE', message: 'LIVE trading needs a real exchange: set venue.name to a CCXT exchange id' });
     }
     if (config.venue.api_key === undefined || config.venue.api_secret === undefined) {
-      return err({ code: 'LIVE_NEEDS_KEYS', message: 'LIVE trading needs venue.api_key and venue.api_secret (KEEL_VENUE_API_KEY / KEEL_VENUE_API_SECRET or the secrets file)' });
+      return err({ code: 'LIVE_NEEDS_KEYS', message: 'LIVE trading needs venue.api_key and venue.api_secret (KEEL_API_KEY / KEEL_API_SECRET or the secrets file)' });
     }
   }
   return ok({ trading, readOnly });

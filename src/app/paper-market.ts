@@ -1,11 +1,13 @@
 import path from 'node:path';
+import type { CaptureSetting } from '../config/market-settings.js';
 import type { KeelConfig } from '../config/schema.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { formatInputError } from '../input/input-error.js';
+import { type CaptureReport, type CaptureSource, type LoadedCaptures, loadCaptures } from '../market/capture-input.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from './market-sources.js';
-import { REPLAY_START_TS, loadCapture, shifted } from './sources.js';
+import { BUNDLED_CAPTURE, bundledCapturePath, shifted } from './sources.js';
 
 /** The market a PAPER or DRY_RUN run trades on the simulator: where it comes from, and its events. */
 export interface PaperMarket {
@@ -19,6 +21,8 @@ export interface PaperMarket {
   readonly spanMs: number | null;
   /** The recorded events themselves, or null for the synthetic market. */
   readonly recorded: readonly SimMarketInput[] | null;
+  /** What reading each capture found (gaps, resyncs, crossed books, malformed lines); empty for the synthetic market. */
+  readonly captureReports: readonly CaptureReport[];
 }
 
 /** Returns the config's market for `specs`: the seeded synthetic market, or the recorded captures it lists. */
@@ -32,26 +36,47 @@ export async function paperMarket(config: KeelConfig, specs: readonly Instrument
       events: (shiftMs) => syntheticPortfolioInputs(specs, seed, 24 * 365, SYNTHETIC_START_TS + shiftMs),
       spanMs: null,
       recorded: null,
+      captureReports: [],
     });
   }
   if (market.source === 'venue') return err('market.source venue streams the venue\'s own market data: it needs venue.name set to an exchange (PAPER on live data is not available offline)');
-  const bySymbol = new Map(specs.map((spec) => [spec.symbol, spec]));
-  const all: SimMarketInput[] = [];
-  for (const capture of market.captures) {
-    const spec = bySymbol.get(capture.symbol);
-    if (spec === undefined) return err(`market.captures: ${capture.symbol} is not one of the instruments`);
-    const loaded = await loadCapture(path.resolve(cwd, capture.file), spec);
-    if (!loaded.ok) return err(formatInputError(loaded.error));
-    all.push(...loaded.value);
-  }
-  all.sort((a, b) => a.ts - b.ts);
-  if (all.length === 0) return err('market.captures: the captures hold no event');
+  const loaded = await loadCaptureSettings(market.captures, specs, cwd);
+  if (!loaded.ok) return err(`market.captures: ${loaded.error}`);
+  const all = loaded.value.inputs;
   const span = all[all.length - 1]!.ts - all[0]!.ts + 1_000;
   return ok({
     description: `recorded: ${market.captures.map((c) => `${c.symbol} from ${path.basename(c.file)}`).join(', ')}, looped`,
-    firstTs: REPLAY_START_TS,
+    firstTs: all[0]!.ts,
     events: (shiftMs) => shifted(all, shiftMs)[Symbol.iterator](),
     spanMs: span,
     recorded: all,
+    captureReports: loaded.value.reports,
   });
+}
+
+/**
+ * Reads captures as the config's `market.captures` (or `keel replay --capture`) list them, for the instruments `specs`
+ * (files relative to `cwd`), merged by time, with each capture's report; refused with a message naming the capture or
+ * the instrument.
+ */
+export async function loadCaptureSettings(
+  captures: readonly CaptureSetting[], specs: readonly InstrumentSpec[], cwd: string,
+): Promise<Result<LoadedCaptures, string>> {
+  const bySymbol = new Map(specs.map((spec) => [spec.symbol, spec]));
+  const sources: CaptureSource[] = [];
+  for (const capture of captures) {
+    const spec = bySymbol.get(capture.symbol);
+    if (spec === undefined) return err(`${capture.symbol} is not one of the instruments`);
+    // The bundled capture is found next to the program, wherever the command runs.
+    const file = capture.file === BUNDLED_CAPTURE ? bundledCapturePath() : path.resolve(cwd, capture.file);
+    sources.push({
+      file, source: capture.file, spec, format: capture.format,
+      ...(capture.file_symbol !== undefined && { fileSymbol: capture.file_symbol }),
+      ...(capture.snapshot !== undefined && { snapshot: path.resolve(cwd, capture.snapshot), snapshotSource: capture.snapshot }),
+    });
+  }
+  const loaded = await loadCaptures(sources);
+  if (!loaded.ok) return err(formatInputError(loaded.error));
+  if (loaded.value.inputs.length === 0) return err('the captures hold no event');
+  return loaded;
 }

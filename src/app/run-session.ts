@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import ccxt, { type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
 import type { KeelConfig } from '../config/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { Decimal } from '../domain/decimal.js';
@@ -14,21 +14,24 @@ import type { EventStore } from '../store/event-store.js';
 import { buildConfiguredStrategies } from '../strategy/catalog.js';
 import type { Strategy } from '../strategy/strategy.js';
 import { CcxtVenue, createCcxtVenue } from '../venues/ccxt/ccxt-venue.js';
+import { emulatorExchange } from '../venues/ccxt/emulator-venue.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
+import { type VenueRuntime, ccxtVenueOptions } from '../venues/ccxt/venue-options.js';
+import { InstrumentFeeds } from '../venues/instrument-feeds.js';
 import { type DashboardContext, renderDashboard, statusLine } from './dashboard.js';
 import { openEngineLog } from './logger.js';
 import { type ModeSettings, modeLabel, venueForMode } from './modes.js';
 import { type AssembledNode, assembleNode } from './node-assembly.js';
 import { deliveryTo, feedPaced, sleep } from './paced-feed.js';
 import { paperMarket } from './paper-market.js';
-import { resolveInstruments, simulatorInstruments } from './sim-instruments.js';
+import { resolvedInstruments, simulatorMarkets } from './run-instruments.js';
 import { buildSimNode, configuredBalances, projectionSettings, startingBalances } from './sim-node.js';
 import { inputFromVenue } from './sources.js';
+import { type ApiKeyPair, DEFAULT_EMULATOR_KEYS } from './venue-credentials.js';
 import { loadStrategyModules } from './strategy-module.js';
 
-/** The key pair `keel venue serve` accepts by default (a paper account on loopback, not a secret). */
-export const EMULATOR_DEFAULT_KEY = 'keel-emulator-key';
-const EMULATOR_DEFAULT_SECRET = 'keel-emulator-secret';
+/** The key `keel venue serve` accepts by default (a paper account on loopback, not a secret). */
+export const EMULATOR_DEFAULT_KEY = DEFAULT_EMULATOR_KEYS.apiKey;
 
 /** Everything `keel run` takes. */
 export interface RunOptions {
@@ -40,6 +43,8 @@ export interface RunOptions {
   readonly synthetic: boolean;
   /** Trade `keel venue serve` at this URL (http://127.0.0.1:PORT) through ccxt's binance client instead of the in-process simulator. */
   readonly venueUrl?: string;
+  /** The keys to sign with at `venueUrl`, as `venueUrlKeys` chose them; the emulator's defaults when absent, never the config's. */
+  readonly venueKeys?: ApiKeyPair;
   /**
    * LIVE: trade the exchange `config.venue` names through CCXT (`createCcxtVenue`), with the configured keys. Only
    * after the LIVE guard (`resolveMode`: explicit confirmation, keys, a real exchange) passed; never with `venueUrl`.
@@ -69,31 +74,6 @@ export interface RunOutcome {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
-
-/** Returns ccxt's binance client (ccxt.pro, to stream) pointed at keel's emulator by URL override. */
-export async function emulatorExchange(url: string, apiKey: string, secret: string): Promise<Exchange> {
-  const rest = url.replace(/\/+$/, '');
-  const exchange = new ccxt.pro.binance({
-    apiKey, secret, enableRateLimit: false, timeout: 10_000,
-    options: { fetchCurrencies: false, fetchMargins: false, fetchMarkets: { types: ['spot'] }, defaultType: 'spot' },
-  });
-  // Recovery lists every open order (no symbol) once at start; the emulator has no such rate-limit surcharge.
-  const options = exchange.options as Record<string, unknown>;
-  options.warnOnFetchOpenOrdersWithoutSymbol = false;
-  // The emulator is a spot account: derivative positions and funding live on Binance's other hosts, which it does not serve.
-  const has = exchange.has as Record<string, boolean | string | undefined>;
-  has.fetchPositions = false;
-  has.fetchFundingHistory = false;
-  const api = exchange.urls.api as Record<string, unknown>;
-  api.public = `${rest}/api/v3`;
-  api.private = `${rest}/api/v3`;
-  api.v1 = `${rest}/api/v1`;
-  // Binance serves the account's trading fees under /sapi (fetchTradingFee): ask the emulator, never api.binance.com.
-  api.sapi = `${rest}/sapi/v1`;
-  (api.ws as Record<string, unknown>).spot = `${rest.replace(/^http/, 'ws')}/ws`;
-  await exchange.loadHttpProxyAgent();
-  return exchange;
-}
 
 /** Returns the time of the log's last event, or null for an empty log. */
 async function lastEventTs(store: EventStore): Promise<number | null> {
@@ -144,11 +124,14 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
   const started = Date.now();
   const resumedFrom = await lastEventTs(store);
   let exchange: Exchange | null = null;
+  // Stops the ccxt adapter's poll loop and retries before the log closes under them.
+  let closeVenue: () => void = () => undefined;
   try {
     const running = options.venueUrl === undefined && options.live !== true
       ? await simulatorRun(options, store, log.logger, killSwitch, resumedFrom, started)
-      : await externalRun(options, store, log.logger, killSwitch, started, (opened) => {
+      : await externalRun(options, store, log.logger, killSwitch, started, (opened, close) => {
         exchange = opened;
+        closeVenue = close;
       });
     if (!running.ok) return running;
     const { assembled } = running.value;
@@ -170,6 +153,7 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
     assembled.close();
     return ok({ summary, logFile: log.file, storePath, resumed: resumedFrom !== null });
   } finally {
+    closeVenue();
     if (exchange !== null) await (exchange as Exchange).close();
     await store.close();
     log.close();
@@ -178,11 +162,18 @@ export async function runSession(options: RunOptions): Promise<Result<RunOutcome
 
 type RunLog = Parameters<typeof assembleNode>[0]['log'] & { info(fields: Record<string, unknown>, message: string): void };
 
+/** The clock, sleeper and randomness a venue adapter runs on in `keel run` (the system's), with its lines logged. */
+function venueRuntime(log: RunLog): VenueRuntime {
+  return { clock: systemClock, sleeper: timerSleeper, random: Math.random, log: (line) => log.info({ venue: 'ccxt' }, line) };
+}
+
 /** PAPER / DRY_RUN on keel's in-process simulator, paced at `speed`× market time. */
 async function simulatorRun(options: RunOptions, store: EventStore, log: RunLog, killSwitch: () => 'OFF' | 'HALTED', resumedFrom: number | null, started: number): Promise<Result<Running, string>> {
   const { config } = options;
-  const specs = resolveInstruments(config.instruments, simulatorInstruments());
-  if (!specs.ok) return err(`${specs.error.code}: ${specs.error.message}`);
+  const markets = await simulatorMarkets(config, venueRuntime(log));
+  if (!markets.ok) return markets;
+  const specs = resolvedInstruments(config.instruments, markets.value.listed, markets.value.source);
+  if (!specs.ok) return specs;
   const rebuilt = await rebuildProjections(store, projectionSettings(config, specs.value));
   if (!rebuilt.ok) return err(`store: ${rebuilt.error.message}`);
   const market = await paperMarket(config, specs.value, options.cwd, options.synthetic);
@@ -209,7 +200,7 @@ async function simulatorRun(options: RunOptions, store: EventStore, log: RunLog,
   const source = market.value;
   return ok({
     assembled,
-    venue: `keel simulator (in process, ${options.speed}x)`,
+    venue: `keel simulator (in process, ${options.speed}x; ${markets.value.source})`,
     market: source.description,
     feed: async () => {
       const pace = { speed: options.speed, wallStart: Date.now(), marketStart: firstTs + shift };
@@ -226,38 +217,32 @@ async function simulatorRun(options: RunOptions, store: EventStore, log: RunLog,
 
 /** PAPER against `keel venue serve` (`--venue-url`), or LIVE on the configured exchange, in real time through ccxt. */
 async function externalRun(
-  options: RunOptions, store: EventStore, log: RunLog, killSwitch: () => 'OFF' | 'HALTED', started: number, onExchange: (exchange: Exchange) => void,
+  options: RunOptions, store: EventStore, log: RunLog, killSwitch: () => 'OFF' | 'HALTED', started: number, onVenue: (exchange: Exchange, close: () => void) => void,
 ): Promise<Result<Running, string>> {
   const { config } = options;
   let venue: CcxtVenue;
   let where: string;
   let venueName: string;
   if (options.venueUrl !== undefined) {
-    const apiKey = config.venue.api_key ?? EMULATOR_DEFAULT_KEY;
-    const secret = config.venue.api_secret ?? EMULATOR_DEFAULT_SECRET;
-    const exchange = await emulatorExchange(options.venueUrl, apiKey, secret);
-    onExchange(exchange);
-    venue = new CcxtVenue({
-      exchange, clock: systemClock, sleeper: timerSleeper, random: Math.random, credentials: { apiKey, secret }, requestsPerSecond: 50, burst: 20,
-      executionPollMs: 200, log: (line) => log.info({ venue: 'ccxt' }, line),
-    });
+    const credentials = options.venueKeys ?? DEFAULT_EMULATOR_KEYS;
+    const exchange = await emulatorExchange(options.venueUrl, credentials);
+    venue = new CcxtVenue(ccxtVenueOptions(config, exchange, { ...venueRuntime(log), executionPollMs: 200 }, { credentials }));
     where = options.venueUrl;
     venueName = `keel venue serve at ${options.venueUrl} (ccxt binance)`;
   } else {
     // LIVE: the guard (confirmation, keys, a real exchange) already passed in resolveMode.
-    const created = createCcxtVenue(config, {
-      clock: systemClock, sleeper: timerSleeper, random: Math.random, executionPollMs: 1_000, log: (line) => log.info({ venue: 'ccxt' }, line),
-    });
+    const created = createCcxtVenue(config, { ...venueRuntime(log), executionPollMs: 1_000 });
     if (!created.ok) return err(`${created.error.code}: ${created.error.message}`);
     venue = created.value;
-    onExchange(venue.exchange);
     where = config.venue.name;
     venueName = `${config.venue.name}${config.venue.sandbox ? ' (sandbox)' : ''} via ccxt — LIVE`;
   }
+  const opened = venue;
+  onVenue(opened.exchange, () => opened.close());
   const listed = await venue.instruments();
   if (!listed.ok) return err(`venue ${where}: ${listed.error.message}`);
-  const specs = resolveInstruments(config.instruments, listed.value);
-  if (!specs.ok) return err(`venue ${where}: ${specs.error.code}: ${specs.error.message}`);
+  const specs = resolvedInstruments(config.instruments, listed.value, where);
+  if (!specs.ok) return err(`venue ${where}: ${specs.error}`);
   const portVenue = venueForMode(venue, options.mode);
   const recovered = await recover({ store, venue: portVenue, clock: systemClock, projections: projectionSettings(config, specs.value), symbols: specs.value.map((s) => s.symbol) });
   if (!recovered.ok) return err(`recovery against ${where}: ${recovered.error.code}: ${recovered.error.message}`);
@@ -281,15 +266,25 @@ async function externalRun(
     venue: venueName,
     market: `the venue's streams: ${specs.value.map((s) => s.symbol).join(', ')}`,
     feed: async () => {
-      const unsubscribes = specs.value.map((spec) => venueRef.subscribeMarketData(spec.symbol, (event) => {
-        const input = inputFromVenue(spec, event);
+      // One stream per instrument, each book's health tracked (valid, stale, out of sync) and logged when it changes.
+      const bySymbol = new Map(specs.value.map((spec) => [spec.symbol, spec]));
+      const feeds = new InstrumentFeeds(venueRef, specs.value.map((s) => s.symbol), { clock: systemClock, staleAfterMs: config.alerts.ws_staleness_seconds * 1000 }, (symbol, event) => {
+        const spec = bySymbol.get(symbol);
+        const input = spec === undefined ? null : inputFromVenue(spec, event);
         if (input !== null) node.onMarket(input);
-      }));
+      });
+      feeds.start();
+      const states = new Map<string, string>();
       while (!options.signal.aborted) {
         await sleep(250, options.signal);
         node.onClock(Date.now());
+        for (const health of feeds.health()) {
+          if (states.get(health.symbol) === health.state) continue;
+          states.set(health.symbol, health.state);
+          log.info({ symbol: health.symbol, state: health.state, reason: health.reason, ageMs: health.ageMs }, 'market data');
+        }
       }
-      for (const unsubscribe of unsubscribes) unsubscribe();
+      feeds.stop();
     },
     beforeStop: async () => {
       // Cancel what is working, then ask the venue once more so every fill it made is recorded before the summary.

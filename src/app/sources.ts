@@ -2,13 +2,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
-import type { Result } from '../domain/result.js';
-import { err, ok } from '../domain/result.js';
-import type { InputError } from '../input/input-error.js';
 import { priceToTicks, sizeToLots } from '../domain/instrument.js';
 import type { MarketDataEvent } from '../venues/port.js';
 import type { SimLevel, SimMarketInput } from '../venues/sim/market-input.js';
-import { ReplayFeed } from '../venues/server/market-feed.js';
 
 /** The bundled capture `keel replay` and `keel run` use when no file is given (relative to the project root). */
 export const BUNDLED_CAPTURE = 'assets/replay/binance_spot_btcusdt_20240808.gz';
@@ -19,21 +15,11 @@ export function bundledCapturePath(): string {
 }
 
 /**
- * Where a replay's clock starts: the bundled capture's first event time (2024-08-08T23:54:15.208Z). Any capture is
- * replayed with its times shifted so that its first event happens here, which keeps runs of one file identical.
+ * The bundled capture's first event time (2024-08-08T23:54:15.408Z: its depth snapshot, with the diffs buffered
+ * before it applied, as Binance's procedure has it). `keel run` moves the capture's times on from here when it plays
+ * it again.
  */
-export const REPLAY_START_TS = 1_723_161_255_208;
-
-/**
- * Reads a Binance capture (the `keel book` format, plain or gzipped) into engine input: the depth snapshot and diffs
- * as book input, `@trade` messages as prints, times shifted to start at {@link REPLAY_START_TS}. A malformed line is
- * a typed error naming the file, line, field and value.
- */
-export async function loadCapture(file: string, spec: InstrumentSpec): Promise<Result<SimMarketInput[], InputError>> {
-  const feed = await ReplayFeed.load(file, spec, REPLAY_START_TS);
-  if (!feed.ok) return err(feed.error);
-  return ok(feed.value.takeUntil(Number.POSITIVE_INFINITY));
-}
+export const REPLAY_START_TS = 1_723_161_255_408;
 
 /** Returns `inputs` again with every time moved by `shiftMs` (a replay played once more, after the first). */
 export function shifted(inputs: readonly SimMarketInput[], shiftMs: number): SimMarketInput[] {

@@ -7,6 +7,8 @@ import type { GateEvent } from '../gate/verdict.js';
 import type { Intent } from '../strategy/strategy.js';
 import { EventBus } from './event-bus.js';
 
+export type { LocalDenyCode };
+
 /*
  * Everything a trading node tells the layers that watch it, in the order it happened. Subscribers (safety, ops,
  * analytics, web, deploy, the dashboard's read model) act only through the node's public commands, never on an
@@ -19,8 +21,7 @@ export type AlertSeverity = 'info' | 'warn' | 'critical';
 /** Why the node sends no new orders, as a stable code. */
 export type HaltCode = 'COMMAND' | 'KILL_SWITCH' | 'STORE_FAILED' | 'ENGINE_BUG' | 'LATENCY' | 'MARKET_DATA_DOWN' | 'TRADING_BLOCKED';
 
-/** A local refusal: an order the node itself did not send (never a venue rejection). */
-export type LocalDenyCode = 'DRY_RUN' | 'READ_ONLY' | 'TRADING_HALTED';
+import type { LocalDenyCode } from '../domain/deny-reason.js';
 
 export type NodeEvent =
   | { readonly type: 'node.started'; readonly ts: number; readonly mode: string; readonly instruments: readonly string[]; readonly resumedEvents: number }

@@ -5,39 +5,23 @@ import { Decimal } from '../domain/decimal.js';
 import {
   DEFAULT_FINE_INCREMENT, type InstrumentSpec, defineInstrument, lotsToSize, splitPairSymbol, ticksToPrice,
 } from '../domain/instrument.js';
-import { describeFsError, formatInputError } from '../input/input-error.js';
-import { BinanceVenueSync } from '../market/binance-venue-sync.js';
-import type { AppliedUpdate, VenueBookSync } from '../market/book-sync.js';
-import { UnsequencedBookSync } from '../market/book-sync.js';
-import { type BookReplaySummary, type QuoteRole, replayBook } from '../market/book-replay.js';
-import { BybitBookSync } from '../market/bybit-sync.js';
-import { CoinbaseBookSync } from '../market/coinbase-sync.js';
-import { readLines } from '../market/line-source.js';
+import { describeFsError, escapeControl, formatInputError } from '../input/input-error.js';
+import type { AppliedUpdate } from '../market/book-sync.js';
+import { type BookReplaySummary, replayBook } from '../market/book-replay.js';
+import {
+  CAPTURE_FORMATS, type CaptureFile, type FeedLayout, SYMBOL_PEEK_RECORDS, firstSymbol, formatOfLayout, isCaptureFormat,
+  recordsOf, resolveCapture, syncFor,
+} from '../market/capture-format.js';
 import { OrderBook, type TopOfBook } from '../market/order-book.js';
-import { captureScales, looksLikeBinanceCapture, stepScaleOf } from '../market/readers/binance-capture.js';
-import { readBinanceCapture } from '../market/readers/binance-capture-records.js';
-import { looksLikeBinanceDepthCsv, readBinanceDepthCsv } from '../market/readers/binance-depth-csv.js';
-import { looksLikeBybit, readBybitOrderbook } from '../market/readers/bybit-orderbook.js';
-import { looksLikeCoinbase, readCoinbaseFeed } from '../market/readers/coinbase-feed.js';
-import type { ReaderItem, ReaderOptions, ReaderStats } from '../market/readers/market-record.js';
-import { readTardisCsv, tardisDataTypeOf } from '../market/readers/tardis-csv.js';
-import { type CliIo, ExitCode } from './io.js';
+import { captureScales, stepScaleOf } from '../market/readers/binance-capture.js';
+import type { ReaderStats } from '../market/readers/market-record.js';
+import { type CliIo, ExitCode, printError } from './io.js';
 
 /** The capture `keel book` replays when no file is given, relative to the package root. */
 export const BUNDLED_CAPTURE = path.join('assets', 'replay', 'binance_spot_btcusdt_20240808.gz');
 
 /** The package root: this file is compiled to dist/src/cli/, so the root is three levels up. */
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** The capture formats `--format` accepts. */
-export const BOOK_FORMATS = ['auto', 'binance', 'tardis', 'coinbase', 'bybit'] as const;
-
-/** A concrete layout of a recorded feed: the format plus, for Binance, which of its two file layouts. */
-export type FeedLayout = 'binance-capture' | 'binance-depth-csv' | 'tardis' | 'coinbase' | 'bybit';
-
-const FORMAT_OF: Readonly<Record<FeedLayout, string>> = {
-  'binance-capture': 'binance', 'binance-depth-csv': 'binance', tardis: 'tardis', coinbase: 'coinbase', bybit: 'bybit',
-};
 
 interface BookFlags {
   readonly format: string;
@@ -48,19 +32,6 @@ interface BookFlags {
   readonly lotSize?: string;
 }
 
-/** Lines looked at to find the file's first symbol when `--symbol` is not given. */
-const SYMBOL_PEEK_RECORDS = 1000;
-
-/** Returns the layout a first line shows, or undefined. */
-export function detectLayout(firstLine: string): FeedLayout | undefined {
-  if (looksLikeBinanceCapture(firstLine)) return 'binance-capture';
-  if (looksLikeBinanceDepthCsv(firstLine)) return 'binance-depth-csv';
-  if (tardisDataTypeOf(firstLine) !== undefined) return 'tardis';
-  if (looksLikeBybit(firstLine)) return 'bybit';
-  if (looksLikeCoinbase(firstLine)) return 'coinbase';
-  return undefined;
-}
-
 /**
  * Known instruments of the bundled captures. BTCUSDT on Binance: tick 0.01 USDT; book sizes in steps of 0.000001
  * BTC. Binance's order size step was 0.00001 BTC on 2024-08-08, but its depth stream publishes a few resting
@@ -68,7 +39,7 @@ export function detectLayout(firstLine: string): FeedLayout | undefined {
  * must hold what the exchange publishes: refusing them would drop those diffs and break the update-id chain.
  */
 function knownIncrements(layout: FeedLayout, symbol: string): { tick: Decimal; lot: Decimal } | undefined {
-  if (FORMAT_OF[layout] === 'binance' && symbol === 'BTCUSDT') return { tick: Decimal.of('0.01'), lot: Decimal.of('0.000001') };
+  if (formatOfLayout(layout) === 'binance' && symbol === 'BTCUSDT') return { tick: Decimal.of('0.01'), lot: Decimal.of('0.000001') };
   return undefined;
 }
 
@@ -115,67 +86,6 @@ function resolveInstrument(layout: FeedLayout, symbol: string, flags: BookFlags)
   return { spec: defined.value, tickOrigin, lotOrigin };
 }
 
-/** Returns the first non-blank line of a file, for format detection, or an error message. */
-async function firstLine(file: string): Promise<{ text: string } | { error: string }> {
-  try {
-    for await (const { text } of readLines(file)) {
-      if (text.trim() !== '') return { text };
-    }
-    return { text: '' };
-  } catch (error) {
-    return { error: describeFsError(error) };
-  }
-}
-
-/** Returns the records of a layout's file(s), chained: the `--snapshot` file first. */
-async function* recordsOf(
-  layout: FeedLayout, files: readonly { path: string; source: string }[], base: Omit<ReaderOptions, 'source'>,
-): AsyncGenerator<ReaderItem> {
-  for (const file of files) {
-    const fileStats: ReaderStats = { lines: 0 };
-    const options = { ...base, source: file.source, stats: fileStats };
-    switch (layout) {
-      case 'binance-capture': yield* readBinanceCapture(file.path, options); break;
-      case 'binance-depth-csv': yield* readBinanceDepthCsv(file.path, options); break;
-      case 'tardis': yield* readTardisCsv(file.path, options); break;
-      case 'coinbase': yield* readCoinbaseFeed(file.path, options); break;
-      case 'bybit': yield* readBybitOrderbook(file.path, options); break;
-      default: {
-        const unreachable: never = layout;
-        throw new Error(`unknown layout ${String(unreachable)}`);
-      }
-    }
-    if (base.stats !== undefined) base.stats.lines += fileStats.lines;
-  }
-}
-
-/** Returns the first symbol a file's records name, read with fine increments, or undefined. */
-async function firstSymbol(layout: FeedLayout, files: readonly { path: string; source: string }[]): Promise<string | undefined> {
-  const defined = defineInstrument({ symbol: 'PEEK', base: 'PEEK', quote: 'PEEK', tickSize: DEFAULT_FINE_INCREMENT, sizeIncrement: DEFAULT_FINE_INCREMENT });
-  if (!defined.ok) return undefined;
-  let seen = 0;
-  for await (const item of recordsOf(layout, files, { scales: captureScales(defined.value) })) {
-    if (item.kind !== 'malformed' && item.kind !== 'other' && item.symbol !== undefined) return item.symbol;
-    if (++seen >= SYMBOL_PEEK_RECORDS) return undefined;
-  }
-  return undefined;
-}
-
-function syncFor(layout: FeedLayout, book: OrderBook): { sync: VenueBookSync; quoteRole: QuoteRole } {
-  switch (layout) {
-    case 'binance-capture': return { sync: new BinanceVenueSync(book, 'spot'), quoteRole: 'check' };
-    case 'binance-depth-csv': return { sync: new BinanceVenueSync(book, 'futures'), quoteRole: 'check' };
-    // tardis normalizes many venues, some of whose public feeds are briefly crossed: count, never resync.
-    case 'tardis': return { sync: new UnsequencedBookSync(book, false), quoteRole: 'book' };
-    case 'coinbase': return { sync: new CoinbaseBookSync(book), quoteRole: 'check' };
-    case 'bybit': return { sync: new BybitBookSync(book), quoteRole: 'check' };
-    default: {
-      const unreachable: never = layout;
-      throw new Error(`unknown layout ${String(unreachable)}`);
-    }
-  }
-}
-
 /** Prints decimals: with the tick's decimals ("61686.00") when the tick is known or given, else the exact value trimmed. */
 function priceFormatter(resolved: ResolvedInstrument): (ticks: number) => string {
   const decimals = stepScaleOf(resolved.spec.tickSize).decimals;
@@ -205,7 +115,7 @@ function summaryText(
   const list = (items: readonly number[], total: number) =>
     total > 0 ? ` (line${total > 1 ? 's' : ''} ${items.join(', ')}${total > items.length ? ', …' : ''})` : '';
   out.push(`${summary.symbol} book from ${source}`);
-  out.push(`format               ${FORMAT_OF[layout]}${layout === 'binance-depth-csv' ? ' (depth CSV, futures rule)' : ''}`);
+  out.push(`format               ${formatOfLayout(layout)}${layout === 'binance-depth-csv' ? ' (depth CSV, futures rule)' : ''}`);
   out.push(`tick size            ${spec.tickSize} (${originText(resolved.tickOrigin)})`);
   out.push(`lot size             ${spec.sizeIncrement} (${originText(resolved.lotOrigin)})`);
   out.push(`lines read           ${lines}`);
@@ -237,56 +147,39 @@ function summaryText(
   out.push(top === undefined || bid === undefined || ask === undefined
     ? `top of book          none${summary.book.valid ? ` (bid levels ${summary.book.levelCount('bid')}, ask levels ${summary.book.levelCount('ask')})` : ''}`
     : `top of book          bid ${price(bid)} × ${top.bidQty}  ask ${price(ask)} × ${top.askQty}`);
-  return `${out.join('\n')}\n`;
+  // The symbol and the quoted malformed lines come from the file: no control character of theirs reaches the terminal.
+  return `${out.map(escapeControl).join('\n')}\n`;
 }
 
 /** Runs `keel book`: rebuilds an L2 book from a recorded feed and prints one line per update or a summary. */
 export async function runBook(file: string | undefined, flags: BookFlags, io: CliIo): Promise<number> {
-  if (!(BOOK_FORMATS as readonly string[]).includes(flags.format)) {
-    io.err(`error: --format must be one of ${BOOK_FORMATS.join(', ')} (value: ${JSON.stringify(flags.format)})\n`);
+  if (!isCaptureFormat(flags.format)) {
+    printError(io, `error: --format must be one of ${CAPTURE_FORMATS.join(', ')} (value: ${JSON.stringify(flags.format)})`);
     return ExitCode.badInput;
   }
   const source = file ?? BUNDLED_CAPTURE;
-  const resolvedPath = file === undefined ? path.join(packageRoot, BUNDLED_CAPTURE) : path.resolve(io.cwd, file);
-  const head = await firstLine(resolvedPath);
-  if ('error' in head) {
-    io.err(`error: ${source}: ${head.error}\n`);
+  const capture: CaptureFile = { path: file === undefined ? path.join(packageRoot, BUNDLED_CAPTURE) : path.resolve(io.cwd, file), source };
+  const snapshot: CaptureFile | undefined = flags.snapshot === undefined ? undefined : { path: path.resolve(io.cwd, flags.snapshot), source: flags.snapshot };
+  const found = await resolveCapture(capture, flags.format, snapshot);
+  if (!found.ok) {
+    printError(io, `error: ${formatInputError(found.error)}`);
     return ExitCode.badInput;
   }
-  const layout = detectLayout(head.text);
-  if (layout === undefined || (flags.format !== 'auto' && FORMAT_OF[layout] !== flags.format)) {
-    const seen = layout === undefined ? 'its first line matches no known format' : `its first line is ${FORMAT_OF[layout]}`;
-    io.err(`error: ${source}: ${flags.format === 'auto' ? 'the format could not be detected' : `not a ${flags.format} file`}: ${seen}; pass --format (known: ${BOOK_FORMATS.slice(1).join(', ')})\n`);
-    return ExitCode.badInput;
-  }
-  const files: { path: string; source: string }[] = [];
-  if (flags.snapshot !== undefined) {
-    if (layout !== 'binance-depth-csv') {
-      io.err('error: --snapshot is for a Binance depth CSV (its updates file is FILE); this file is not one\n');
-      return ExitCode.badInput;
-    }
-    const snapshotHead = await firstLine(path.resolve(io.cwd, flags.snapshot));
-    if ('error' in snapshotHead) {
-      io.err(`error: ${flags.snapshot}: ${snapshotHead.error}\n`);
-      return ExitCode.badInput;
-    }
-    files.push({ path: path.resolve(io.cwd, flags.snapshot), source: flags.snapshot });
-  }
-  files.push({ path: resolvedPath, source });
+  const { layout, files } = found.value;
   let symbol = flags.symbol?.toUpperCase();
   try {
     symbol ??= await firstSymbol(layout, files);
   } catch (error) {
-    io.err(`error: ${source}: ${describeFsError(error)}\n`);
+    printError(io, `error: ${source}: ${describeFsError(error)}`);
     return ExitCode.badInput;
   }
   if (symbol === undefined) {
-    io.err(`error: ${source}: no symbol found in its first ${SYMBOL_PEEK_RECORDS} records; pass --symbol\n`);
+    printError(io, `error: ${source}: no symbol found in its first ${SYMBOL_PEEK_RECORDS} records; pass --symbol`);
     return ExitCode.badInput;
   }
   const resolved = resolveInstrument(layout, symbol, flags);
   if (typeof resolved === 'string') {
-    io.err(`error: ${resolved}\n`);
+    printError(io, `error: ${resolved}`);
     return ExitCode.badInput;
   }
   const { spec } = resolved;
@@ -318,7 +211,7 @@ export async function runBook(file: string | undefined, flags: BookFlags, io: Cl
       onApplied: flags.jsonl === true ? printUpdate : undefined,
     });
   } catch (error) {
-    io.err(`error: ${source}: ${describeFsError(error)}\n`);
+    printError(io, `error: ${source}: ${describeFsError(error)}`);
     return ExitCode.badInput;
   }
   if (flags.jsonl !== true) io.out(summaryText(summary, source, layout, resolved, stats.lines, price));
@@ -348,7 +241,7 @@ export function registerBookCommand(program: Command, io: CliIo, setExit: (code:
     .command('book')
     .description('rebuild an L2 order book from a recorded feed (Binance, tardis.dev, Coinbase, Bybit) with each venue\'s sequence checks')
     .argument('[file]', 'recorded feed, plain or gzipped (default: the bundled Binance BTCUSDT capture of 2024-08-08)')
-    .option('--format <format>', `feed format: ${BOOK_FORMATS.join(', ')} (auto detects by content)`, 'auto')
+    .option('--format <format>', `feed format: ${CAPTURE_FORMATS.join(', ')} (auto detects by content)`, 'auto')
     .option('--symbol <symbol>', 'exchange symbol to build (default: the first symbol in the file)')
     .option('--snapshot <file>', 'Binance depth CSV only: the snapshot file the updates FILE chains onto')
     .option('--tick-size <decimal>', `price increment (default: known, else ${DEFAULT_FINE_INCREMENT})`)

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import type { KeelConfig } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
+import { escapeControl } from '../input/input-error.js';
 import type { CliIo } from './io.js';
 
-/** Formats one config problem the way `keel config check` does. */
+/** Formats one config problem the way `keel config check` does, control characters from the file escaped. */
 export function formatConfigIssue(issue: { path: string; message: string; value?: string; source: string }): string {
   const value = issue.value === undefined ? '' : ` (value: ${issue.value})`;
-  return `error: ${issue.path === '' ? '(root)' : issue.path}: ${issue.message}${value} [${issue.source}]`;
+  return escapeControl(`error: ${issue.path === '' ? '(root)' : issue.path}: ${issue.message}${value} [${issue.source}]`);
 }
 
 /**

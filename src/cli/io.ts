@@ -1,3 +1,5 @@
+import { escapeControl } from '../input/input-error.js';
+
 /** Where a command writes. Injected so that tests run commands in-process and read what they printed. */
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -46,7 +48,17 @@ export const ExitCode = {
   badInput: 1,
   /** The command line itself was wrong (unknown command or option). */
   usage: 2,
+  /** A bug in keel (EX_SOFTWARE): reported as one line and a log entry, see `reportInternalError`. */
+  internal: 70,
 } as const;
+
+/**
+ * Prints one error line on stderr with every control character escaped: error lines quote input (a symbol from a
+ * capture, a file name, an exchange's message), and raw escape bytes in them would drive the terminal.
+ */
+export function printError(io: CliIo, text: string): void {
+  io.err(`${escapeControl(text)}\n`);
+}
 
 /** Collects the values of a repeatable option (`--strategy A --strategy B`), in order. */
 export function collectOption(value: string, previous: string[]): string[] {

@@ -4,12 +4,12 @@ import { readInstrumentsFile } from '../config/instruments-file.js';
 import { type InstrumentSpec, defaultSpotInstrument } from '../domain/instrument.js';
 import { ok } from '../domain/result.js';
 import { type InputError, formatInputError } from '../input/input-error.js';
-import { parseIsoTime } from '../input/schemas.js';
+import { parseIsoTime } from '../input/iso-time.js';
 import type { InstrumentLookup } from '../portfolio/ledger.js';
 import { replayAccountEvents } from '../portfolio/replay-account.js';
 import { valuationSnapshot } from '../portfolio/snapshot.js';
 import { snapshotToJson, snapshotToText } from '../portfolio/snapshot-format.js';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, printError } from './io.js';
 import { loadCliConfig } from './config-options.js';
 
 interface LedgerFlags {
@@ -18,10 +18,11 @@ interface LedgerFlags {
   readonly json?: boolean;
   readonly config?: string;
   readonly env?: string;
+  readonly allowNegative?: boolean;
 }
 
 function printErrors(io: CliIo, errors: readonly InputError[]): void {
-  for (const error of errors) io.err(`error: ${formatInputError(error)}\n`);
+  for (const error of errors) printError(io, `error: ${formatInputError(error)}`);
 }
 
 /** Returns a lookup that uses the instruments file and falls back to a spot pair with fine increments. */
@@ -40,7 +41,7 @@ export async function runLedger(eventsFile: string, flags: LedgerFlags, io: CliI
   if (flags.at !== undefined) {
     const parsed = parseIsoTime(flags.at);
     if (parsed === undefined) {
-      io.err(`error: --at must be an ISO-8601 time with a zone, such as 2024-01-01T10:00:00Z (value: ${JSON.stringify(flags.at)})\n`);
+      printError(io, `error: --at must be an ISO-8601 time with a zone, such as 2024-01-01T10:00:00Z (value: ${JSON.stringify(flags.at)})`);
       return ExitCode.badInput;
     }
     at = parsed;
@@ -60,6 +61,7 @@ export async function runLedger(eventsFile: string, flags: LedgerFlags, io: CliI
     {
       valuationCurrency: config.portfolio.valuation_currency,
       markStalenessMs: config.portfolio.mark_staleness_seconds * 1000,
+      negativeBalances: flags.allowNegative === true ? 'allow' : 'refuse',
     },
     at,
     eventsFile,
@@ -84,6 +86,7 @@ export function registerLedgerCommand(program: Command, io: CliIo, setExit: (cod
     .option('--json', 'print the snapshot as JSON (spec 1 "Metrics Format")')
     .option('--config <file>', 'keel config file (valuation currency, mark staleness)')
     .option('--env <name>', 'config environment overlay (sandbox or prod)')
+    .option('--allow-negative', 'a margin account: cash and spot holdings may go below zero (default: a cash account, where a withdrawal, buy or sell beyond what it holds is refused with its line)')
     .action(async (eventsFile: string, flags: LedgerFlags) => {
       setExit(await runLedger(eventsFile, flags, io));
     });

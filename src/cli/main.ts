@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { commandOf, commandSecrets, installProcessGuard, reportInternalError } from './internal-error.js';
 import { type CliIo, ExitCode, processIo } from './io.js';
 import { registerLedgerCommand } from './ledger-command.js';
 import { registerConfigCommand } from './config-command.js';
@@ -31,8 +32,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 }
 
 /**
- * Runs the `keel` command line and returns the process exit code. Never throws for bad input: every expected
- * failure is printed as one clear message and mapped to an exit code.
+ * Runs the `keel` command line and returns the process exit code. Never throws: every expected failure is printed as
+ * one clear message and mapped to an exit code, and a bug a command throws is reported as one line and a log entry
+ * (never a stack trace) with {@link ExitCode.internal}.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let code: number = ExitCode.ok;
@@ -44,7 +46,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       // --help and --version end through here with code 0.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    throw error;
+    return reportInternalError(io, commandOf(argv), error, commandSecrets(io.env, argv));
   }
   return code;
+}
+
+/**
+ * Runs `keel` as the process (what bin/keel.js calls): the process-wide guard first, so that an exception thrown
+ * outside any command's await chain (a timer, a stream handler) is reported like one thrown inside it, then
+ * {@link main}. Sets the process exit code.
+ */
+export async function runProcess(argv: readonly string[]): Promise<void> {
+  const io = processIo();
+  installProcessGuard(io, argv);
+  process.exitCode = await main(argv, io);
 }

@@ -4,7 +4,7 @@ import { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, defineInstrument, lotsToSize, ticksToPrice } from '../domain/instrument.js';
 import { OrderBook } from '../market/order-book.js';
 import { DEFAULT_SYNTHETIC_OPTIONS, type SyntheticEvent, type SyntheticLevel, syntheticMarket } from '../market/synthetic.js';
-import { type CliIo, ExitCode } from './io.js';
+import { type CliIo, ExitCode, printError } from './io.js';
 
 interface MarketFlags {
   readonly seed: string;
@@ -39,12 +39,12 @@ export function syntheticEventJson(spec: InstrumentSpec, event: SyntheticEvent):
 /** Runs `keel market`: generates the seeded synthetic market and prints it, or a summary with a digest of its bytes. */
 export function runMarket(flags: MarketFlags, io: CliIo): number {
   if (!/^\d{1,9}$/.test(flags.seed)) {
-    io.err(`error: --seed must be a whole number from 0 to 999999999 (value: ${JSON.stringify(flags.seed)})\n`);
+    printError(io, `error: --seed must be a whole number from 0 to 999999999 (value: ${JSON.stringify(flags.seed)})`);
     return ExitCode.badInput;
   }
   const hours = Number(flags.hours);
   if (!/^\d+(\.\d+)?$/.test(flags.hours) || !(hours > 0) || hours > 24 * 30) {
-    io.err(`error: --hours must be a number of hours above 0 and at most 720 (value: ${JSON.stringify(flags.hours)})\n`);
+    printError(io, `error: --hours must be a number of hours above 0 and at most 720 (value: ${JSON.stringify(flags.hours)})`);
     return ExitCode.badInput;
   }
   const spec = syntheticInstrument();

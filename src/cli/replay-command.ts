@@ -1,25 +1,31 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { resolveMode } from '../app/modes.js';
+import { openEngineLog } from '../app/logger.js';
+import { modeLabel, resolveMode } from '../app/modes.js';
 import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../app/market-sources.js';
-import { paperMarket } from '../app/paper-market.js';
+import { loadCaptureSettings } from '../app/paper-market.js';
 import { openReplayLog, runReplay } from '../app/replay-run.js';
-import { runInstruments } from '../app/run-instruments.js';
-import { resolveInstruments, simulatorInstruments } from '../app/sim-instruments.js';
+import { resolvedInstruments, runInstruments, simulatorMarkets } from '../app/run-instruments.js';
 import { configuredBalances } from '../app/sim-node.js';
-import { REPLAY_START_TS, bundledCapturePath, loadCapture } from '../app/sources.js';
+import { BUNDLED_CAPTURE } from '../app/sources.js';
 import { loadStrategyModules } from '../app/strategy-module.js';
+import type { CaptureSetting } from '../config/market-settings.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
+import { type Result, err, ok } from '../domain/result.js';
 import { formatInputError } from '../input/input-error.js';
+import { parseIsoTime } from '../input/iso-time.js';
+import { CAPTURE_FORMATS, isCaptureFormat } from '../market/capture-format.js';
+import { type CaptureReport, captureAnomalies } from '../market/capture-input.js';
 import type { NodeSummary } from '../node/node-summary.js';
 import { canonicalJson } from '../store/event-codec.js';
 import type { EventStore } from '../store/event-store.js';
 import { MemoryEventStore } from '../store/memory-event-store.js';
 import { buildConfiguredStrategies } from '../strategy/catalog.js';
 import type { Strategy } from '../strategy/strategy.js';
+import { timerSleeper } from '../venues/ccxt/retry.js';
 import type { SimMarketInput } from '../venues/sim/market-input.js';
 import { loadCliConfig } from './config-options.js';
-import { type CliIo, ExitCode, collectOption } from './io.js';
+import { type CliIo, ExitCode, collectOption, printError } from './io.js';
 
 interface ReplayFlags {
   readonly config?: string;
@@ -27,11 +33,54 @@ interface ReplayFlags {
   readonly json?: boolean;
   readonly db?: string;
   readonly synthetic?: boolean;
-  readonly symbol: string;
   readonly seed?: string;
   readonly hours: string;
+  readonly start?: string;
+  readonly log?: string;
   readonly progress?: boolean;
   readonly strategy: string[];
+}
+
+/** The instrument a capture feeds when no --symbol says which. */
+const DEFAULT_CAPTURE_SYMBOL = 'BTC/USDT';
+
+/** One capture as the command line gives it; `file` undefined is the positional FILE (or the default capture). */
+interface CaptureArgs {
+  file: string | undefined;
+  symbol?: string;
+  format?: string;
+  fileSymbol?: string;
+  snapshot?: string;
+}
+
+type CaptureOption = 'symbol' | 'format' | 'fileSymbol' | 'snapshot';
+
+const OPTION_FLAG: Readonly<Record<CaptureOption, string>> = {
+  symbol: '--symbol', format: '--format', fileSymbol: '--file-symbol', snapshot: '--snapshot',
+};
+
+/**
+ * The captures of one command line, in the order given. Commander calls the option parsers in argument order, so a
+ * per-capture option (`--symbol`, `--format`, `--file-symbol`, `--snapshot`) describes the `--capture` before it; one
+ * given before any `--capture` describes the positional FILE (or the default capture).
+ */
+class CaptureArgsList {
+  readonly entries: CaptureArgs[] = [];
+  readonly problems: string[] = [];
+
+  addCapture(file: string): void {
+    this.entries.push({ file });
+  }
+
+  set(option: CaptureOption, value: string): void {
+    let entry = this.entries.at(-1);
+    if (entry === undefined) {
+      entry = { file: undefined };
+      this.entries.push(entry);
+    }
+    if (entry[option] !== undefined) this.problems.push(`${OPTION_FLAG[option]} is given twice for ${entry.file ?? 'FILE'}`);
+    entry[option] = value;
+  }
 }
 
 /** Returns the summary as the lines `keel replay` and `keel run` print without `--json`. */
@@ -62,6 +111,45 @@ export function formatSummary(summary: NodeSummary): string {
   ].join('\n');
 }
 
+/** Where a replay's market came from, and what reading it found: printed after the engine's summary. */
+export type MarketReport =
+  | { readonly source: 'capture'; readonly captures: readonly CaptureReport[] }
+  | { readonly source: 'synthetic'; readonly seed: number; readonly hours: number; readonly symbols: readonly string[] };
+
+/** Returns the market report as JSON-ready data (the `market` key of `keel replay --json`). */
+export function marketJson(report: MarketReport): Record<string, unknown> {
+  if (report.source === 'synthetic') return { source: 'synthetic', seed: report.seed, hours: report.hours, symbols: report.symbols, anomalies: 0 };
+  return {
+    source: 'capture',
+    anomalies: report.captures.reduce((total, capture) => total + captureAnomalies(capture), 0),
+    captures: report.captures.map((c) => ({
+      file: c.source, symbol: c.symbol, file_symbol: c.fileSymbol, format: c.format, lines: c.lines, inputs: c.inputs,
+      snapshots: c.snapshots, updates: c.updatesApplied, trades: c.trades, gaps: c.gaps, gap_lines: c.gapLines,
+      resyncs: c.resyncs, skipped: c.skipped, crossed: c.crossed, crossed_lines: c.crossedLines, malformed: c.malformed,
+      malformed_lines: c.malformedErrors.map((e) => ({ line: e.line, field: e.field, value: e.value, message: e.message })),
+      quote_checks: c.quoteChecks, quote_mismatches: c.quoteMismatches, anomalies: captureAnomalies(c),
+    })),
+  };
+}
+
+/** Returns the market report as the lines `keel replay` prints after the summary. */
+export function formatMarketReport(report: MarketReport): string {
+  if (report.source === 'synthetic') {
+    return `market        synthetic (seed ${report.seed}, ${report.hours} h, ${report.symbols.join(', ')}), anomalies 0`;
+  }
+  const lines = (items: readonly number[], total: number): string =>
+    total > 0 ? ` (line${total > 1 ? 's' : ''} ${items.join(', ')}${total > items.length ? ', …' : ''})` : '';
+  const anomalies = report.captures.reduce((total, capture) => total + captureAnomalies(capture), 0);
+  const out = [`market        ${report.captures.length} capture${report.captures.length > 1 ? 's' : ''}, anomalies ${anomalies}`];
+  for (const c of report.captures) {
+    out.push(`  ${c.source} (${c.format}, ${c.fileSymbol} as ${c.symbol}): ${c.lines} lines, ${c.snapshots} snapshots, ${c.updatesApplied} updates, ${c.trades} trades`);
+    out.push(`    gaps ${c.gaps}${lines(c.gapLines, c.gaps)}, resyncs ${c.resyncs}, crossed ${c.crossed}${lines(c.crossedLines, c.crossed)}, `
+      + `malformed ${c.malformed}${lines(c.malformedErrors.map((e) => e.line ?? 0), c.malformed)}, quote mismatches ${c.quoteMismatches}`);
+    for (const error of c.malformedErrors) out.push(`    ${formatInputError(error)}`);
+  }
+  return out.join('\n');
+}
+
 function progressBar(io: CliIo, total: number | null): (events: number) => void {
   return (events) => {
     if (total === null) {
@@ -74,11 +162,55 @@ function progressBar(io: CliIo, total: number | null): (events: number) => void 
   };
 }
 
-async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): Promise<number> {
+/**
+ * The captures a replay reads, as the config writes them: FILE and the `--capture`s in the order given (FILE first;
+ * with neither, none). A capture without `--symbol` feeds {@link DEFAULT_CAPTURE_SYMBOL}. Refused with a message when
+ * a `--format` is not one, or a per-capture option describes no capture.
+ */
+function commandLineCaptures(file: string | undefined, list: CaptureArgsList): Result<CaptureSetting[], string> {
+  const entries = list.entries.map((entry) => ({ ...entry }));
+  const first = entries[0];
+  if (file !== undefined) {
+    if (first !== undefined && first.file === undefined) first.file = file;
+    else entries.unshift({ file });
+  }
+  const out: CaptureSetting[] = [];
+  for (const entry of entries) {
+    if (entry.file === undefined) return err('--symbol, --format, --file-symbol and --snapshot describe a capture: give FILE or --capture FILE before them');
+    const format = entry.format ?? 'auto';
+    if (!isCaptureFormat(format)) return err(`--format must be one of ${CAPTURE_FORMATS.join(', ')} (value: ${JSON.stringify(format)})`);
+    out.push({
+      file: entry.file, symbol: entry.symbol ?? DEFAULT_CAPTURE_SYMBOL, format,
+      ...(entry.fileSymbol !== undefined && { file_symbol: entry.fileSymbol }),
+      ...(entry.snapshot !== undefined && { snapshot: entry.snapshot }),
+    });
+  }
+  return ok(out);
+}
+
+/** The market a replay runs on: its inputs in time order, where its clock starts, and where they came from. */
+interface ReplayMarket {
+  readonly inputs: Iterable<SimMarketInput>;
+  /** How many inputs, when known before the run (for the progress bar). */
+  readonly total: number | null;
+  readonly startTs: number;
+  readonly report: MarketReport;
+}
+
+/** Returns the captures' market for `specs`: each capture read through its venue's checks, merged by time. */
+async function captureMarket(captures: readonly CaptureSetting[], specs: readonly InstrumentSpec[], cwd: string): Promise<Result<ReplayMarket, string>> {
+  const loaded = await loadCaptureSettings(captures, specs, cwd);
+  if (!loaded.ok) return loaded;
+  const { inputs, reports } = loaded.value;
+  return ok({ inputs, total: inputs.length, startTs: inputs[0]!.ts, report: { source: 'capture', captures: reports } });
+}
+
+async function replay(file: string | undefined, flags: ReplayFlags, captureArgs: CaptureArgsList, io: CliIo): Promise<number> {
   const fail = (message: string): number => {
-    io.err(`keel replay: ${message}\n`);
+    printError(io, `keel replay: ${message}`);
     return ExitCode.badInput;
   };
+  if (captureArgs.problems.length > 0) return fail(captureArgs.problems.join('; '));
   const config = loadCliConfig(io, flags.config, flags.env);
   if (config === undefined) return ExitCode.badInput;
   const mode = resolveMode(config, { trading: config.mode.trading === 'LIVE' ? 'PAPER' : config.mode.trading });
@@ -87,30 +219,24 @@ async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): 
   if (!(hours > 0 && hours <= 24 * 30)) return fail(`--hours must be a number above 0 and at most 720 (value: ${JSON.stringify(flags.hours)})`);
   const seed = flags.seed === undefined ? config.market.seed : Number(flags.seed);
   if (!Number.isSafeInteger(seed) || seed < 0) return fail(`--seed must be a non-negative integer (value: ${JSON.stringify(flags.seed)})`);
-  if (flags.synthetic === true && file !== undefined) return fail('give either a FILE or --synthetic, not both');
-  const configCaptures = file === undefined && flags.synthetic !== true && config.market.source === 'capture';
-  const chosen = runInstruments(config, file !== undefined ? [flags.symbol] : undefined);
-  const specs = resolveInstruments(chosen.settings, simulatorInstruments());
-  if (!specs.ok) return fail(`${specs.error.code}: ${specs.error.message}`);
-  let inputs: Iterable<SimMarketInput>;
-  let total: number | null = null;
-  let startTs: number;
-  if (file !== undefined) {
-    const loaded = await loadCapture(path.resolve(io.cwd, file), specs.value[0]!);
-    if (!loaded.ok) return fail(formatInputError(loaded.error));
-    inputs = loaded.value;
-    total = loaded.value.length;
-    startTs = REPLAY_START_TS;
-  } else if (configCaptures) {
-    const market = await paperMarket(config, specs.value, io.cwd, false);
-    if (!market.ok) return fail(market.error);
-    inputs = market.value.recorded ?? [];
-    total = market.value.recorded?.length ?? null;
-    startTs = market.value.firstTs;
-  } else {
-    inputs = syntheticPortfolioInputs(specs.value, seed, hours);
-    startTs = SYNTHETIC_START_TS;
-  }
+  const start = flags.start === undefined ? SYNTHETIC_START_TS : parseIsoTime(flags.start);
+  if (start === undefined) return fail(`--start must be an ISO-8601 UTC time such as 2024-08-08T21:00:00Z (value: ${JSON.stringify(flags.start)})`);
+  const given = commandLineCaptures(file, captureArgs);
+  if (!given.ok) return fail(given.error);
+  if (flags.synthetic === true && given.value.length > 0) return fail('give either captures (FILE, --capture) or --synthetic, not both');
+  const captures = given.value.length > 0 ? given.value : flags.synthetic !== true && config.market.source === 'capture' ? config.market.captures : [];
+  const chosen = runInstruments(config, captures.length > 0 ? [...new Set(captures.map((capture) => capture.symbol))] : undefined);
+  const markets = await simulatorMarkets(config, { clock: { now: () => Date.now() }, sleeper: timerSleeper, random: Math.random });
+  if (!markets.ok) return fail(markets.error);
+  const specs = resolvedInstruments(chosen.settings, markets.value.listed, markets.value.source);
+  if (!specs.ok) return fail(specs.error);
+  const market: Result<ReplayMarket, string> = captures.length > 0
+    ? await captureMarket(captures, specs.value, io.cwd)
+    : ok({
+      inputs: syntheticPortfolioInputs(specs.value, seed, hours, start), total: null, startTs: start,
+      report: { source: 'synthetic', seed, hours, symbols: specs.value.map((spec) => spec.symbol) },
+    });
+  if (!market.ok) return fail(market.error);
   const strategies = await replayStrategies(flags, io, specs.value, chosen.settings);
   if (typeof strategies === 'string') return fail(strategies);
   if (chosen.dropped.length > 0) io.err(`keel replay: left out (an instrument they trade is not replayed): ${chosen.dropped.join(', ')}\n`);
@@ -125,14 +251,21 @@ async function replay(file: string | undefined, flags: ReplayFlags, io: CliIo): 
     store = opened.value.store;
   }
   const showProgress = flags.progress !== false && process.stderr.isTTY === true;
+  const log = flags.log === undefined ? null : openEngineLog(path.dirname(path.resolve(io.cwd, flags.log)), config.logging.level, modeLabel(mode.value), path.basename(flags.log));
+  const { inputs, total, startTs, report } = market.value;
   const result = await runReplay({
     config, mode: mode.value, specs: specs.value, strategies, inputs, startTs, store, balances: configuredBalances(config),
     ...(showProgress && { onProgress: progressBar(io, total) }),
+    ...(log !== null && { log: log.logger }),
   });
+  if (result.ok) log?.logger.info({ summary: result.value.summary }, 'replay done');
+  log?.close();
   await store.close();
   if (showProgress) io.err('\n');
   if (!result.ok) return fail(result.error.message);
-  io.out(flags.json === true ? `${canonicalJson(result.value.summary)}\n` : `${formatSummary(result.value.summary)}\n`);
+  io.out(flags.json === true
+    ? `${canonicalJson({ ...result.value.summary, market: marketJson(report) })}\n`
+    : `${formatSummary(result.value.summary)}\n${formatMarketReport(report)}\n`);
   return ExitCode.ok;
 }
 
@@ -146,23 +279,62 @@ async function replayStrategies(flags: ReplayFlags, io: CliIo, specs: readonly I
   return built.ok ? built.value : `${built.error.code}: ${built.error.message}`;
 }
 
+const HELP_AFTER = `
+Market: without captures, the config's market (market.source): the seeded synthetic market of every configured
+instrument (one common factor, each instrument's own noise, perpetuals near their spot with funding every 8 hours;
+--seed, --hours), or the recorded files of market.captures. --synthetic takes the synthetic market whatever it says.
+Captures: FILE and --capture FILE (repeatable), in any format \`keel book\` reads (binance, tardis, coinbase, bybit;
+plain or gzipped); FILE "${BUNDLED_CAPTURE}" is the bundled Binance BTCUSDT capture of 2024-08-08. The options after
+a --capture describe that capture; before any --capture they describe FILE:
+  --symbol S        the configured instrument it feeds, a ccxt unified symbol (default ${DEFAULT_CAPTURE_SYMBOL}); the file may
+                    call it otherwise (BTCUSDT, BTC-USD): prices and sizes become that instrument's ticks and lots
+  --format F        ${CAPTURE_FORMATS.join(', ')} (default auto: detected from the first line)
+  --file-symbol S   the symbol as the file writes it; default: the first it names
+  --snapshot SNAP   a Binance USD-M depth snapshot CSV going with a depth-update CSV
+Several captures, of one instrument or several, are merged by time (at the same millisecond, the one given first goes
+first); the replay trades the instruments they feed. Each is read through its venue's sequence checks, as
+\`keel book\` does: gaps, resyncs, crossed books, malformed lines (line, field, value) and quote mismatches are
+counted under "market" (anomalies); a book out of sync after a gap is cleared until the venue's procedure resyncs it.
+Examples:
+  keel replay ${BUNDLED_CAPTURE}
+  keel replay --capture book.csv.gz --symbol BTC/USDT --capture trades.csv.gz --symbol BTC/USDT
+  keel replay --capture btc.jsonl --symbol BTC/USDT --capture eth.jsonl --symbol ETH/USDT
+  keel replay --capture updates.csv --snapshot snap.csv --symbol BTC/USDT:USDT
+  keel replay --synthetic --seed 7 --hours 2
+`;
+
 /** Registers `keel replay`. */
 export function registerReplayCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const captures = new CaptureArgsList();
+  const per = (option: CaptureOption) => (value: string): string => {
+    captures.set(option, value);
+    return value;
+  };
   program
     .command('replay')
     .description('run the node (strategies → gate → simulator → ledger) over recorded or synthetic market data as fast as it goes and print a summary; default: the config\'s market (the seeded synthetic market of every configured instrument, 1 hour)')
-    .argument('[file]', `a capture in the \`keel book\` format (plain or gzipped) feeding --symbol; the bundled one is ${path.relative(process.cwd(), bundledCapturePath())}`)
+    .argument('[file]', 'a capture in any format `keel book` reads (plain or gzipped); the same as --capture FILE')
+    .option('--capture <file>', 'a capture to replay; repeatable (see below)', (value: string) => {
+      captures.addCapture(value);
+      return value;
+    })
+    .option('--symbol <symbol>', `the instrument the capture before it feeds (ccxt unified symbol; default ${DEFAULT_CAPTURE_SYMBOL})`, per('symbol'))
+    .option('--format <format>', `the capture's format: ${CAPTURE_FORMATS.join(', ')}`, per('format'))
+    .option('--file-symbol <symbol>', 'the symbol as the capture before it writes it', per('fileSymbol'))
+    .option('--snapshot <file>', 'Binance depth CSV: the snapshot file the capture before it chains onto', per('snapshot'))
     .option('--config <file>', 'config file (defaults, then this file, then KEEL_* environment variables)')
     .option('--env <environment>', 'environment overlay (sandbox | prod)')
-    .option('--json', 'print one JSON object: events, orders, fills, fees, final_equity, max_drawdown, balances, positions, margin …')
+    .option('--json', 'print one JSON object: events, orders, fills, fees, final_equity, max_drawdown, balances, positions, margin …, market')
     .option('--db <file>', 'keep the event log in this SQLite file (default: in memory)')
-    .option('--symbol <symbol>', 'the instrument a FILE feeds (a ccxt unified symbol)', 'BTC/USDT')
     .option('--synthetic', 'replay the seeded synthetic market whatever market.source says')
     .option('--seed <n>', 'synthetic market seed (default: market.seed)')
     .option('--hours <h>', 'hours of synthetic market', '1')
+    .option('--start <time>', 'when the synthetic market starts, ISO-8601 UTC (default 2024-08-08T00:00:00Z): margin windows follow the clock')
+    .option('--log <file>', 'write the node\'s structured log (JSON lines: intents, orders, fills, gate and margin events) to this file')
     .option('--strategy <file>', 'run the strategy this module builds (it exports createStrategy(symbol, context)) instead of the configured ones; repeatable', collectOption, [])
     .option('--no-progress', 'no progress bar on stderr')
+    .addHelpText('after', HELP_AFTER)
     .action(async (file: string | undefined, flags: ReplayFlags) => {
-      setExit(await replay(file, flags, io));
+      setExit(await replay(file, flags, captures, io));
     });
 }

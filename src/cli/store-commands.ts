@@ -14,8 +14,8 @@ import { emulatorVenue } from '../venues/ccxt/emulator-venue.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
 import type { Venue } from '../venues/port.js';
 import { loadCliConfig } from './config-options.js';
-import { type CliIo, ExitCode } from './io.js';
-import { DEFAULT_EMULATOR_API_KEY } from './venue-command.js';
+import { type CliIo, ExitCode, printError } from './io.js';
+import { EMULATOR_KEY_VARIABLES, emulatorKeysFrom } from '../app/venue-credentials.js';
 
 interface StoreFlags {
   readonly db?: string;
@@ -31,8 +31,8 @@ interface EventsFlags extends StoreFlags {
 
 interface ReconcileFlags extends StoreFlags {
   readonly venueUrl?: string;
-  readonly apiKey: string;
-  readonly apiSecret: string;
+  readonly apiKey?: string;
+  readonly apiSecret?: string;
   readonly symbol: string[];
 }
 
@@ -54,12 +54,12 @@ async function openStore(flags: StoreFlags, io: CliIo, create = false): Promise<
     ? { ...config.store, driver: 'sqlite' as const, path: path.resolve(io.cwd, flags.db) }
     : { ...config.store, path: path.resolve(io.cwd, config.store.path) };
   if (store.driver === 'sqlite' && !create && !existsSync(store.path)) {
-    io.err(`error: no event store at ${store.path} (give --db FILE or a config whose store.path names one)\n`);
+    printError(io, `error: no event store at ${store.path} (give --db FILE or a config whose store.path names one)`);
     return undefined;
   }
   const opened = await openEventStore({ store });
   if (!opened.ok) {
-    io.err(`error: cannot open the event store: ${opened.error.message}\n`);
+    printError(io, `error: cannot open the event store: ${opened.error.message}`);
     return undefined;
   }
   return { store: opened.value.store, config };
@@ -68,7 +68,7 @@ async function openStore(flags: StoreFlags, io: CliIo, create = false): Promise<
 async function projectionsOf(store: EventStore, config: KeelConfig, io: CliIo): Promise<Projections | undefined> {
   const rebuilt = await rebuildProjections(store, projectionOptionsFrom(config.portfolio, defaultSpotInstrument));
   if (!rebuilt.ok) {
-    io.err(`error: cannot replay the event store: ${rebuilt.error.message}\n`);
+    printError(io, `error: cannot replay the event store: ${rebuilt.error.message}`);
     return undefined;
   }
   return rebuilt.value;
@@ -129,7 +129,7 @@ export async function runEvents(flags: EventsFlags, io: CliIo): Promise<number> 
   const after = count(flags.after, '--after');
   const limit = count(flags.limit, '--limit');
   if (typeof after === 'string' || typeof limit === 'string') {
-    io.err(`error: ${typeof after === 'string' ? after : String(limit)}\n`);
+    printError(io, `error: ${typeof after === 'string' ? after : String(limit)}`);
     return ExitCode.badInput;
   }
   const opened = await openStore(flags, io);
@@ -137,7 +137,7 @@ export async function runEvents(flags: EventsFlags, io: CliIo): Promise<number> 
   try {
     const page = await opened.store.readAfter(after, limit);
     if (!page.ok) {
-      io.err(`error: cannot read the event store: ${page.error.message}\n`);
+      printError(io, `error: cannot read the event store: ${page.error.message}`);
       return ExitCode.badInput;
     }
     if (flags.json === true) {
@@ -226,18 +226,19 @@ function reconcileVenue(flags: ReconcileFlags, config: KeelConfig, io: CliIo): V
   const random = new SeededRandom(Date.now() >>> 0);
   if (flags.venueUrl !== undefined) {
     if (!/^https?:\/\/[^\s/]+$/.test(flags.venueUrl)) {
-      io.err(`error: --venue-url must be the emulator's REST base URL such as http://127.0.0.1:8080 (value: ${JSON.stringify(flags.venueUrl)})\n`);
+      printError(io, `error: --venue-url must be the emulator's REST base URL such as http://127.0.0.1:8080 (value: ${JSON.stringify(flags.venueUrl)})`);
       return undefined;
     }
-    return emulatorVenue({ restUrl: flags.venueUrl, apiKey: flags.apiKey, apiSecret: flags.apiSecret, clock, sleeper: timerSleeper, random: () => random.next() });
+    const keys = emulatorKeysFrom(io.env);
+    return emulatorVenue({ restUrl: flags.venueUrl, apiKey: flags.apiKey ?? keys.apiKey, apiSecret: flags.apiSecret ?? keys.secret, clock, sleeper: timerSleeper, random: () => random.next() });
   }
   if (config.venue.name === 'sim') {
-    io.err('error: keel reconcile needs a venue: give --venue-url URL (keel venue serve) or a config whose venue.name is a ccxt exchange\n');
+    printError(io, 'error: keel reconcile needs a venue: give --venue-url URL (keel venue serve) or a config whose venue.name is a ccxt exchange');
     return undefined;
   }
   const built = createCcxtVenue(config, { clock, sleeper: timerSleeper, random: () => random.next() });
   if (!built.ok) {
-    io.err(`error: ${built.error.message}\n`);
+    printError(io, `error: ${built.error.message}`);
     return undefined;
   }
   return built.value;
@@ -255,7 +256,7 @@ export async function runReconcile(flags: ReconcileFlags, io: CliIo): Promise<nu
   if (venue === undefined) return ExitCode.badInput;
   const instruments = await venue.instruments();
   if (!instruments.ok) {
-    io.err(`error: the venue did not list its instruments: ${instruments.error.message}\n`);
+    printError(io, `error: the venue did not list its instruments: ${instruments.error.message}`);
     return ExitCode.badInput;
   }
   const specs = new Map<string, InstrumentSpec>(instruments.value.map((spec) => [spec.symbol, spec]));
@@ -270,7 +271,7 @@ export async function runReconcile(flags: ReconcileFlags, io: CliIo): Promise<nu
       }),
     });
     if (!recovered.ok) {
-      io.err(`error: reconciliation stopped: ${recovered.error.message}\n`);
+      printError(io, `error: reconciliation stopped: ${recovered.error.message}`);
       return ExitCode.badInput;
     }
     recovered.value.manager.detach();
@@ -314,8 +315,8 @@ export function registerStoreCommands(program: Command, io: CliIo, setExit: (cod
     });
   storeOptions(program.command('reconcile').description('reconcile the event log with the venue, record each discrepancy, and print them (exit 3 when not reconciled)'))
     .option('--venue-url <url>', 'REST base URL of keel venue serve (the emulator); default: the config\'s ccxt venue')
-    .option('--api-key <key>', 'emulator API key', DEFAULT_EMULATOR_API_KEY)
-    .option('--api-secret <secret>', 'emulator API secret', 'keel-emulator-secret')
+    .option('--api-key <key>', `emulator API key (default: ${EMULATOR_KEY_VARIABLES.apiKey}, else the emulator's default)`)
+    .option('--api-secret <secret>', `emulator API secret; visible to other users in ps, so prefer ${EMULATOR_KEY_VARIABLES.secret} (default: that variable, else the emulator's default)`)
     .option('--symbol <symbol>', 'also check fills of this symbol (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .action(async (flags: ReconcileFlags) => {
       setExit(await runReconcile(flags, io));

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { type InstrumentError, type InstrumentSpec, defineInstrument } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
-import { type InputError, describeFsError, inputError } from '../input/input-error.js';
+import { type InputError, inputError } from '../input/input-error.js';
+import { DATA_YAML_LIMITS, parseYamlText, readBoundedText } from '../input/yaml-text.js';
 import { currencyCode, nonNegativeDecimalString, positiveDecimalString, symbolName } from '../input/schemas.js';
 import { formatPath, zodIssuesToInputErrors } from '../input/zod-issues.js';
 
@@ -73,11 +72,9 @@ function entriesOf(document: unknown): { entries: unknown[]; paths: PropertyKey[
  * contract_size, initial_margin_rate, maintenance_margin_rate, expiry. Returns every problem found, each located.
  */
 export function parseInstrumentsText(text: string, source: string): Result<Map<string, InstrumentSpec>, InputError[]> {
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    return err(document.errors.map((e) => inputError(source, e.linePos?.[0].line ?? null, null, undefined, `is not valid YAML or JSON: ${(e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '')}`)));
-  }
-  const found = entriesOf(document.toJS() as unknown);
+  const document = parseYamlText(text, DATA_YAML_LIMITS);
+  if (!document.ok) return err(document.error.map((e) => inputError(source, e.line, null, undefined, `is not valid YAML or JSON: ${e.message}`)));
+  const found = entriesOf(document.value);
   if (found === undefined) {
     return err([inputError(source, null, null, undefined, 'must be a list of instruments, {instruments: [...]}, or a map of symbol to instrument')]);
   }
@@ -107,13 +104,9 @@ export function parseInstrumentsText(text: string, source: string): Result<Map<s
   return errors.length > 0 ? err(errors) : ok(specs);
 }
 
-/** Reads and parses an instruments file; a missing or unreadable file is a typed error. */
+/** Reads and parses an instruments file; a missing, unreadable or oversize file is a typed error. */
 export function readInstrumentsFile(path: string, source = path): Result<Map<string, InstrumentSpec>, InputError[]> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    return err([inputError(source, null, null, undefined, `cannot be read: ${describeFsError(error)}`)]);
-  }
-  return parseInstrumentsText(text, source);
+  const text = readBoundedText(path, DATA_YAML_LIMITS.maxBytes);
+  if (!text.ok) return err([inputError(source, null, null, undefined, `cannot be read: ${text.error}`)]);
+  return parseInstrumentsText(text.value, source);
 }

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type YAMLError, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { describeFsError, describeValue } from '../input/input-error.js';
+import { editDistance } from '../input/edit-distance.js';
+import { describeValue } from '../input/input-error.js';
+import { SETTINGS_YAML_LIMITS, type YamlProblem, parseYamlText, readBoundedText } from '../input/yaml-text.js';
 import { formatPath, valueAtPath } from '../input/zod-issues.js';
 import { type EnvSetting, readEnvOverrides } from './env.js';
+import { secretsInFileMessages } from './secret-settings.js';
 import { ENVIRONMENTS, type KeelConfig, SECRET_PATHS, configSchema, defaultConfig, holdsSecret, settingNamesAt } from './schema.js';
 
 /** One problem with the configuration: where (path), what, the offending value (never a secret's), and its source. */
@@ -75,34 +77,24 @@ function treeAt(settingPath: string, value: unknown): Tree {
     }, value) as Tree;
 }
 
-/** Returns the issue for one YAML syntax error, located by line and column. A secrets file's text is never quoted. */
-function yamlIssue(error: YAMLError, source: string, secret: boolean): ConfigIssue {
-  const position = error.linePos?.[0];
-  const where = position === undefined ? '' : ` at line ${position.line}, column ${position.col}`;
-  const firstLine = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
-  return { path: '', message: `invalid YAML${where}${secret ? '' : `: ${firstLine}`}`, source };
+/** Returns the issue for one YAML problem, located by line and column. A secrets file's text is never quoted. */
+function yamlIssue(problem: YamlProblem, source: string, secret: boolean): ConfigIssue {
+  const where = problem.line === null ? '' : ` at line ${problem.line}${problem.column === null ? '' : `, column ${problem.column}`}`;
+  return { path: '', message: `invalid YAML${where}${secret ? '' : `: ${problem.message}`}`, source };
 }
 
 /**
- * Reads a YAML file into a tree of settings, or returns what stops it: missing or unreadable, bad YAML, or not a
- * mapping. An empty file is an empty tree. A secrets file is read with every scalar as a string, so a numeric key
- * is not rounded.
+ * Reads a YAML file into a tree of settings, or returns what stops it: missing or unreadable, larger than a settings
+ * file may be, bad YAML (nesting, key count, duplicate keys and aliases bounded: see {@link SETTINGS_YAML_LIMITS}),
+ * or not a mapping. An empty file is an empty tree. A secrets file is read with every scalar as a string, so a
+ * numeric key is not rounded.
  */
 function readYamlTree(file: string, source: string, secret: boolean): { tree?: Tree; issues: ConfigIssue[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return { issues: [{ path: '', message: `cannot read the file: ${describeFsError(error)}`, source }] };
-  }
-  const document = parseDocument(text, secret ? { schema: 'failsafe' } : {});
-  if (document.errors.length > 0) return { issues: document.errors.map((error) => yamlIssue(error, source, secret)) };
-  let data: unknown;
-  try {
-    data = document.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    return { issues: [{ path: '', message: `invalid YAML${secret || !(error instanceof Error) ? '' : `: ${error.message}`}`, source }] };
-  }
+  const text = readBoundedText(file, SETTINGS_YAML_LIMITS.maxBytes);
+  if (!text.ok) return { issues: [{ path: '', message: `cannot read the file: ${text.error}`, source }] };
+  const parsed = parseYamlText(text.value, SETTINGS_YAML_LIMITS, secret ? 'failsafe' : 'core');
+  if (!parsed.ok) return { issues: parsed.error.map((problem) => yamlIssue(problem, source, secret)) };
+  const data = parsed.value;
   if (data === null || data === undefined) return { tree: {}, issues: [] };
   if (!isTree(data)) return { issues: [{ path: '', message: 'must be a YAML mapping of settings', source }] };
   return { tree: data, issues: [] };
@@ -153,21 +145,6 @@ function readSecretsFile(file: string, source: string): { settings: EnvSetting[]
     }
   }
   return { settings, issues };
-}
-
-/** Returns the edit distance between two short strings, counting a swap of adjacent letters as one edit. */
-function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  const at = (i: number, j: number): number => rows[i]?.[j] ?? 0;
-  for (let i = 1; i <= a.length; i += 1) {
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      const swap = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? at(i - 2, j - 2) + 1 : Infinity;
-      const row = rows[i];
-      if (row !== undefined) row[j] = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, substitution, swap);
-    }
-  }
-  return at(a.length, b.length);
 }
 
 /** Returns the setting a misspelled key most likely meant, if one is close enough. */
@@ -242,9 +219,13 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
     if (!sources.includes(source)) sources.push(source);
   };
 
+  const secretsIn = (tree: Tree, source: string): ConfigIssue[] => secretsInFileMessages(tree).map((found) => ({ ...found, source }));
   const baseFile = options.file;
   const base = baseFile === undefined ? undefined : readYamlTree(path.resolve(options.cwd, baseFile), baseFile, false);
-  if (baseFile !== undefined && base?.tree !== undefined) addLayer(base.tree, baseFile);
+  if (baseFile !== undefined && base?.tree !== undefined) {
+    addLayer(base.tree, baseFile);
+    issues.push(...secretsIn(base.tree, baseFile));
+  }
   issues.push(...(base?.issues ?? []));
 
   const fromEnv = readEnvOverrides(options.env);
@@ -255,7 +236,10 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
     if (existsSync(path.resolve(options.cwd, overlay))) {
       const layer = readYamlTree(path.resolve(options.cwd, overlay), overlay, false);
       issues.push(...layer.issues);
-      if (layer.tree !== undefined) addLayer(layer.tree, overlay);
+      if (layer.tree !== undefined) {
+        addLayer(layer.tree, overlay);
+        issues.push(...secretsIn(layer.tree, overlay));
+      }
     }
   }
 

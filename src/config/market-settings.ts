@@ -6,7 +6,8 @@ import { unifiedSymbol } from './instrument-settings.js';
  */
 
 const fraction = z.number().min(0).max(1);
-const amountText = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal string such as "100000"');
+/** A non-negative decimal string keel can hold exactly (at most 18 fractional digits, the precision of a Decimal). */
+const amountText = z.string().regex(/^\d+(\.\d{1,18})?$/, 'must be a non-negative decimal string with at most 18 fractional digits, such as "100000"');
 const currencyCode = z.string().regex(/^[A-Z0-9]{1,20}$/, 'must be an upper-case currency code such as USDT');
 
 /** The capture formats `keel book` reads; `auto` detects it from the first line. */
@@ -74,6 +75,9 @@ export const simulatorSection = z
       .prefault({}),
   })
   .prefault({});
+
+/** The `simulator` section as parsed: what {@link simulatedVenueOptions} (venues/sim/simulator-options.ts) turns into the simulator's options. */
+export type SimulatorSettings = z.infer<typeof simulatorSection>;
 
 /** A stablecoin valued at a fixed rate in another currency, declared by the user and shown as a peg. */
 export const pegSetting = z.strictObject({

@@ -48,12 +48,21 @@ function decimalTypeError(expected: string) {
     typeof issue.input === 'number' ? `${expected}: write it quoted ("${issue.input}") so it is never read as a float` : expected;
 }
 
+/**
+ * Refuses a decimal string that cannot be held exactly (too long, too large, too precise): every such setting is read
+ * with `Decimal.of`, which would throw on it. Text the syntax check already refused is left to that message.
+ */
+function exactDecimal(text: string, ctx: z.RefinementCtx): void {
+  const parsed = Decimal.parse(text);
+  if (!parsed.ok && parsed.error.code !== 'NOT_A_DECIMAL') ctx.addIssue({ code: 'custom', message: parsed.error.message });
+}
+
 /** A signed decimal string ("15", "-0.0001"). */
-const decimalText = z.string({ error: decimalTypeError(DECIMAL_MESSAGE) }).regex(/^-?\d+(\.\d+)?$/, DECIMAL_MESSAGE);
+const decimalText = z.string({ error: decimalTypeError(DECIMAL_MESSAGE) }).regex(/^-?\d+(\.\d+)?$/, DECIMAL_MESSAGE).superRefine(exactDecimal);
 /** A non-negative decimal string: a USD amount or a volume. */
-const amountText = z.string({ error: decimalTypeError(AMOUNT_MESSAGE) }).regex(/^\d+(\.\d+)?$/, AMOUNT_MESSAGE);
+const amountText = z.string({ error: decimalTypeError(AMOUNT_MESSAGE) }).regex(/^\d+(\.\d+)?$/, AMOUNT_MESSAGE).superRefine(exactDecimal);
 /** A decimal string from 0 to 1 inclusive: a rate or a share. */
-const fractionText = z.string({ error: decimalTypeError(FRACTION_MESSAGE) }).regex(/^(0+(\.\d+)?|0*1(\.0+)?)$/, FRACTION_MESSAGE);
+const fractionText = z.string({ error: decimalTypeError(FRACTION_MESSAGE) }).regex(/^(0+(\.\d+)?|0*1(\.0+)?)$/, FRACTION_MESSAGE).superRefine(exactDecimal);
 
 /** A number from 0 to 1 inclusive: a share of equity or a probability. */
 const fraction = z.number().min(0).max(1);
@@ -93,8 +102,8 @@ function marginWindow(initial: string, maintenance: string, leverage: number) {
       initial_margin_rate: fractionText.default(initial),
       /** Fraction of notional below which the venue liquidates, decimal string; below the initial rate. */
       maintenance_margin_rate: fractionText.default(maintenance),
-      /** Largest leverage (notional ÷ equity) the window allows. */
-      max_leverage: z.number().positive().default(leverage),
+      /** Largest leverage (notional ÷ equity) the window allows; read exactly as a decimal, so it must be one. */
+      max_leverage: z.number().positive().refine((n) => Decimal.parse(String(n)).ok, 'must be a leverage such as 5 or 2.5, below 10^40 and with at most 18 decimals').default(leverage),
     })
     .superRefine((window, ctx) => {
       if (compareDecimalText(window.maintenance_margin_rate, window.initial_margin_rate) === 1) {
@@ -423,7 +432,7 @@ export const configSchema = z.strictObject({
       api_secret: z.string().min(1).optional(),
       /** Venue API passphrase, for venues that use one. Secret. */
       api_passphrase: z.string().min(1).optional(),
-      /** YAML file holding secrets (keys api_key, api_secret, api_passphrase, postgres_url, sentry_dsn), relative to the working directory. */
+      /** YAML file holding secrets (keys api_key, api_secret, api_passphrase, postgres_url), relative to the working directory. */
       secrets_file: z.string().min(1).optional(),
       /** Requests per second the engine allows itself; unset: the venue adapter's own limit. */
       rate_limit_per_second: z.number().positive().optional(),

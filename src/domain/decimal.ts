@@ -9,12 +9,37 @@ const SCALE_FACTOR = 10n ** BigInt(DECIMAL_SCALE);
 
 /** Why a decimal string was refused. */
 export interface DecimalParseError {
-  readonly code: 'NOT_A_DECIMAL' | 'TOO_PRECISE';
+  readonly code: 'NOT_A_DECIMAL' | 'TOO_PRECISE' | 'OUT_OF_RANGE';
+  /** The text refused, cut to {@link SHOWN_TEXT_LENGTH} characters. */
   readonly text: string;
   readonly message: string;
 }
 
 const DECIMAL_PATTERN = /^([+-])?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d{1,4}))?$/;
+/**
+ * Longest text {@link Decimal.parse} reads. Every real amount fits in far fewer characters; a longer string (a 50 MB
+ * run of digits) would make the digits-to-bigint conversion take minutes.
+ */
+export const MAX_DECIMAL_TEXT_LENGTH = 256;
+/**
+ * Decimal digits allowed before the point: a parsed value is below 10^40 in magnitude. No price, size or balance comes
+ * near it; "1e9999" would otherwise become a 10,000-digit number that every later sum and printout carries.
+ */
+export const MAX_DECIMAL_INTEGER_DIGITS = 40;
+/** Characters of a refused text kept in the error. */
+const SHOWN_TEXT_LENGTH = 40;
+
+/** Returns the number of '0' characters a digit string starts with. */
+function leadingZeros(digits: string): number {
+  let count = 0;
+  while (count < digits.length && digits.charCodeAt(count) === ZERO_CODE) count += 1;
+  return count;
+}
+
+/** Returns the text quoted for an error message, cut to {@link SHOWN_TEXT_LENGTH} characters. */
+function shownText(text: string): string {
+  return JSON.stringify(text.length > SHOWN_TEXT_LENGTH ? `${text.slice(0, SHOWN_TEXT_LENGTH)}…` : text);
+}
 
 /**
  * Divides `numerator` by a positive `denominator`, rounding half to even (banker's rounding), so that rounding
@@ -62,25 +87,39 @@ export class Decimal {
   }
 
   /**
-   * Parses a decimal string ("123", "-0.5", "1e-8") exactly. Refuses anything that is not a plain decimal number,
-   * and values with more than 18 significant fractional digits (they cannot be held exactly).
+   * Parses a decimal string ("123", "-0.5", "1e-8") exactly. Refuses anything that is not a plain decimal number
+   * (surrounding whitespace included: a boundary takes the number as written, not a guess at it), text longer than
+   * {@link MAX_DECIMAL_TEXT_LENGTH}, values of 10^40 or more in magnitude, and values with more than 18 significant
+   * fractional digits (they cannot be held exactly).
    */
   static parse(this: void, text: string): Result<Decimal, DecimalParseError> {
-    const match = DECIMAL_PATTERN.exec(text.trim());
+    if (text.length > MAX_DECIMAL_TEXT_LENGTH) {
+      const shown = shownText(text);
+      return err({ code: 'OUT_OF_RANGE', text: shown, message: `${shown} is longer than ${MAX_DECIMAL_TEXT_LENGTH} characters` });
+    }
+    const match = DECIMAL_PATTERN.exec(text);
     if (match === null) {
-      return err({ code: 'NOT_A_DECIMAL', text, message: `"${text}" is not a decimal number` });
+      const shown = shownText(text);
+      return err({ code: 'NOT_A_DECIMAL', text: shown, message: `${shown} is not a decimal number` });
     }
     const [, sign, whole = '0', fraction = '', exponentText] = match;
     const exponent = exponentText === undefined ? 0 : Number(exponentText);
-    let digits = BigInt(whole + fraction);
+    const digitText = whole + fraction;
+    const zeros = leadingZeros(digitText);
+    // Digits before the point of the value (0 or fewer for a value below 1); a value of zero has none.
+    if (zeros < digitText.length && digitText.length - zeros - fraction.length + exponent > MAX_DECIMAL_INTEGER_DIGITS) {
+      const shown = shownText(text);
+      return err({ code: 'OUT_OF_RANGE', text: shown, message: `${shown} is too large: a decimal must be below 10^${MAX_DECIMAL_INTEGER_DIGITS}` });
+    }
+    let digits = BigInt(digitText);
     let shift = DECIMAL_SCALE - fraction.length + exponent; // power of ten to multiply digits by
     if (shift < 0) {
       const divisor = 10n ** BigInt(-shift);
       if (digits % divisor !== 0n) {
         return err({
           code: 'TOO_PRECISE',
-          text,
-          message: `"${text}" has more than ${DECIMAL_SCALE} fractional digits and cannot be held exactly`,
+          text: shownText(text),
+          message: `${shownText(text)} has more than ${DECIMAL_SCALE} fractional digits and cannot be held exactly`,
         });
       }
       digits /= divisor;

@@ -330,8 +330,11 @@ export interface LiquidityCtx extends TradeVolumes {
   readonly riskConfig: Pick<KeelConfig['risk'], 'slippage_guard_bps'>;
 }
 
-function refuse(code: LiquidityCode, message: string, limit?: string, value?: string, unit?: string): Verdict {
-  const reason: GateReason<LiquidityCode> = { code, message };
+/** The liquidity codes that deny (SIZED_DOWN and POST_ONLY_ENFORCED adjust an order instead). */
+type LiquidityDenyCode = Exclude<LiquidityCode, 'SIZED_DOWN' | 'POST_ONLY_ENFORCED'>;
+
+function refuse(code: LiquidityDenyCode, message: string, limit?: string, value?: string, unit?: string): Verdict {
+  const reason: GateReason<LiquidityDenyCode> = { code, message };
   return deny(unit === undefined ? reason : { ...reason, limit, value, unit });
 }
 

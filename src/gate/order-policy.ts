@@ -2,6 +2,7 @@ import { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, quoteNotionalOf, ticksToPrice } from '../domain/instrument.js';
 import type { OrderRequest, OrderType, TimeInForce } from '../domain/order.js';
 import type { KeelConfig } from '../config/schema.js';
+import { parseIsoTime } from '../input/iso-time.js';
 import type { OrderBook } from '../market/order-book.js';
 import type { OrderCapability, VenueCapabilities } from '../venues/port.js';
 import { GtdTrials } from './gtd-trials.js';
@@ -240,8 +241,8 @@ function sanityDenial(order: OrderRequest, now: number): Verdict | undefined {
     return refuse('INVALID_PRICE', `stop price must be a positive decimal, got ${shown(stop)}`, undefined, shown(stop));
   }
   if (order.timeInForce === 'GTD') {
-    const expiry = typeof order.expireAt === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(order.expireAt) ? Date.parse(order.expireAt) : NaN;
-    if (!Number.isFinite(expiry)) {
+    const expiry = typeof order.expireAt === 'string' ? parseIsoTime(order.expireAt) : undefined;
+    if (expiry === undefined) {
       return refuse('INVALID_EXPIRY', `a GTD order needs an ISO-8601 UTC expiry, got ${String(order.expireAt)}`, undefined, String(order.expireAt));
     }
     if (expiry <= now) {

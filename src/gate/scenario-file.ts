@@ -1,14 +1,14 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { instrumentEntry, specFromEntry } from '../config/instruments-file.js';
 import { type KeelConfig, configSchema } from '../config/schema.js';
+import { secretsInFileMessages } from '../config/secret-settings.js';
 import type { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, defaultSpotInstrument } from '../domain/instrument.js';
 import type { OrderRequest } from '../domain/order.js';
 import { type Result, err, ok } from '../domain/result.js';
-import { type InputError, describeFsError, inputError } from '../input/input-error.js';
+import { type InputError, inputError } from '../input/input-error.js';
+import { DATA_YAML_LIMITS, parseYamlText, readBoundedText } from '../input/yaml-text.js';
 import {
   currencyCode,
   decimalString,
@@ -159,16 +159,15 @@ export function scenarioInstrument(scenario: GateScenario, symbol: string): Resu
 
 /** Parses a scenario's text; `source` names the file in errors and `directory` resolves its relative paths. */
 export function parseScenarioText(text: string, source: string, directory: string): Result<GateScenario, InputError[]> {
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    return err(document.errors.map((e) => inputError(source, e.linePos?.[0].line ?? null, null, undefined, `is not valid YAML: ${(e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '')}`)));
-  }
-  const raw: unknown = document.toJS({ maxAliasCount: 100 });
+  const document = parseYamlText(text, DATA_YAML_LIMITS);
+  if (!document.ok) return err(document.error.map((e) => inputError(source, e.line, null, undefined, `is not valid YAML: ${e.message}`)));
+  const raw = document.value;
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) return err(zodIssuesToInputErrors(parsed.error.issues, raw, source, null));
   const s = parsed.data;
   const errors: InputError[] = [];
 
+  for (const secret of secretsInFileMessages(s.config)) errors.push(inputError(source, null, `config.${secret.path}`, undefined, secret.message));
   const config = configSchema.safeParse(s.config);
   if (!config.success) {
     for (const issue of config.error.issues) {
@@ -229,13 +228,9 @@ export function parseScenarioText(text: string, source: string, directory: strin
   });
 }
 
-/** Reads and parses a scenario file; an unreadable file is a typed error. */
+/** Reads and parses a scenario file; an unreadable or oversize file is a typed error. */
 export function readScenarioFile(file: string, source = file): Result<GateScenario, InputError[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return err([inputError(source, null, null, undefined, `cannot read the file: ${describeFsError(error)}`)]);
-  }
-  return parseScenarioText(text, source, path.dirname(file));
+  const text = readBoundedText(file, DATA_YAML_LIMITS.maxBytes);
+  if (!text.ok) return err([inputError(source, null, null, undefined, `cannot read the file: ${text.error}`)]);
+  return parseScenarioText(text.value, source, path.dirname(file));
 }

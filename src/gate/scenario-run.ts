@@ -2,8 +2,8 @@ import { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, priceToTicks, sizeToLots, ticksToPrice } from '../domain/instrument.js';
 import type { OrderRequest } from '../domain/order.js';
 import { type Result, err, ok } from '../domain/result.js';
-import { type InputError, inputError } from '../input/input-error.js';
-import { replayBinanceCapture } from '../market/binance-replay.js';
+import { type InputError, describeFsError, formatInputError, inputError } from '../input/input-error.js';
+import { type BinanceReplaySummary, replayBinanceCapture } from '../market/binance-replay.js';
 import { OrderBook } from '../market/order-book.js';
 import { Ledger } from '../portfolio/ledger.js';
 import { viewOf } from '../portfolio/position.js';
@@ -59,14 +59,25 @@ async function buildBook(scenario: GateScenario, source: string): Promise<Result
       if (!book.valid) out.markInvalid();
       return out;
     };
-    const summary = await replayBinanceCapture(given.file, {
-      spec: spec.value,
-      symbol: given.captureSymbol,
-      source: given.file,
-      onApplied: (_diff, book, updateId) => {
-        if (taken === undefined && given.updateId !== undefined && updateId >= given.updateId) taken = copy(book);
-      },
-    });
+    let summary: BinanceReplaySummary;
+    try {
+      summary = await replayBinanceCapture(given.file, {
+        spec: spec.value,
+        symbol: given.captureSymbol,
+        source: given.file,
+        onApplied: (_diff, book, updateId) => {
+          if (taken === undefined && given.updateId !== undefined && updateId >= given.updateId) taken = copy(book);
+        },
+      });
+    } catch (error) {
+      // A missing file, a gzip stream that breaks off, a line over the limit: the capture cannot be read.
+      return err([inputError(source, null, 'book.capture', given.file, `cannot read the capture: ${describeFsError(error)}`)]);
+    }
+    if (summary.snapshots === 0) {
+      const first = summary.malformedErrors[0];
+      return err([inputError(source, null, 'book.capture', given.file,
+        `holds no depth snapshot, so no book: not a Binance capture in the \`keel book\` format (${summary.lines} lines, ${summary.malformed} malformed${first === undefined ? '' : `; first: ${formatInputError(first)}`})`)]);
+    }
     if (given.updateId !== undefined && taken === undefined) {
       return err([inputError(source, null, 'book.update_id', given.updateId, `the capture ends at update id ${summary.lastUpdateId} before reaching it`)]);
     }
@@ -108,7 +119,10 @@ function exactMid(book: OrderBook): Decimal | undefined {
 export async function runGateScenario(scenario: GateScenario, source: string): Promise<Result<ScenarioReport, InputError[]>> {
   const now = scenario.now;
   const config = scenario.config;
-  const ledgerOptions = { valuationCurrency: config.portfolio.valuation_currency, markStalenessMs: config.portfolio.mark_staleness_seconds * 1000 };
+  // Margin: the scenario's positions are booked as fills at their entry price, whatever cash it gives.
+  const ledgerOptions = {
+    valuationCurrency: config.portfolio.valuation_currency, markStalenessMs: config.portfolio.mark_staleness_seconds * 1000, negativeBalances: 'allow' as const,
+  };
   const lookup = (symbol: string): Result<InstrumentSpec, { code: 'INVALID_INSTRUMENT'; symbol: string; field: string; message: string }> => {
     const spec = scenarioInstrument(scenario, symbol);
     return spec.ok ? spec : err({ code: 'INVALID_INSTRUMENT', symbol, field: 'symbol', message: spec.error });

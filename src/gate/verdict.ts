@@ -1,3 +1,4 @@
+import type { DenyCode } from '../domain/deny-reason.js';
 import type { OrderRequest } from '../domain/order.js';
 
 /**
@@ -40,10 +41,10 @@ export interface Adjust {
   readonly events?: readonly GateEvent[];
 }
 
-/** The order must not be sent. */
+/** The order must not be sent, for a reason of the closed list of deny codes. */
 export interface Deny {
   readonly kind: 'deny';
-  readonly reason: GateReason;
+  readonly reason: GateReason<DenyCode>;
   readonly events?: readonly GateEvent[];
 }
 
@@ -59,8 +60,8 @@ export type Check<Ctx> = (ctx: Ctx, order: OrderRequest) => Verdict;
 /** The shared accept verdict (checks return it to avoid allocating). */
 export const ACCEPT: Accept = Object.freeze({ kind: 'accept' });
 
-/** Returns a denial. */
-export function deny<C extends string>(reason: GateReason<C>, events?: readonly GateEvent[]): Deny {
+/** Returns a denial; its code must be one of {@link DenyCode}. */
+export function deny<C extends DenyCode>(reason: GateReason<C>, events?: readonly GateEvent[]): Deny {
   return events === undefined ? { kind: 'deny', reason } : { kind: 'deny', reason, events };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from '../domain/decimal.js';
+import { parseIsoTime } from './iso-time.js';
 
 /**
  * A decimal given as a string ("0.5", "50000", "1e-8"), parsed exactly into a {@link Decimal}. A JSON number is
@@ -28,14 +29,6 @@ export const positiveDecimalString = decimalString.refine((d) => d.isPositive(),
 /** A decimal string that must not be negative. */
 export const nonNegativeDecimalString = decimalString.refine((d) => !d.isNegative(), { message: 'must not be negative' });
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-
-/** Parses an ISO-8601 UTC or offset time ("2024-01-01T09:00:00Z") to epoch milliseconds, or undefined. */
-export function parseIsoTime(text: string): number | undefined {
-  if (!ISO_TIME.test(text)) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
-}
 
 /** An ISO-8601 time with a zone ("2024-01-01T09:00:00Z"), parsed to epoch milliseconds. */
 export const isoTimestamp = z.unknown().transform((value, ctx): number => {
@@ -44,7 +37,9 @@ export const isoTimestamp = z.unknown().transform((value, ctx): number => {
     ctx.issues.push({
       code: 'custom',
       input: value,
-      message: value === undefined ? 'is required (an ISO-8601 time such as 2024-01-01T09:00:00Z)' : 'must be an ISO-8601 time with a zone, such as 2024-01-01T09:00:00Z',
+      message: value === undefined
+        ? 'is required (an ISO-8601 time such as 2024-01-01T09:00:00Z)'
+        : 'must be an ISO-8601 time with a zone that exists on the calendar, such as 2024-01-01T09:00:00Z',
     });
     return z.NEVER;
   }

@@ -166,6 +166,7 @@ export async function replayBinanceCapture(file: string, options: BinanceReplayO
         if (book.valid && record.updateId === sync.lastUpdateId) compare(record);
         else if (record.updateId > sync.lastUpdateId && pending.size < 4096) pending.set(record.updateId, record);
         break;
+      case 'trade':
       case 'other':
         otherMessages++;
         break;

@@ -1,7 +1,7 @@
 import type { InputError } from '../input/input-error.js';
 import type { AppliedUpdate, VenueBookSync } from './book-sync.js';
 import { type OrderBook, type TopOfBook, sameTop, topTuple } from './order-book.js';
-import type { BookRecord, QuoteRecord, ReaderItem, TradeRecord } from './readers/market-record.js';
+import type { BookRecord, MarketRecord, QuoteRecord, ReaderItem, TradeRecord } from './readers/market-record.js';
 
 /**
  * What a quote record is to the replay. `book`: the feed's only picture of the market (tardis quotes), applied as a
@@ -75,141 +75,175 @@ function quoteAsSnapshot(quote: QuoteRecord): BookRecord {
 }
 
 /**
- * Replays normalized records of any venue into its book through the venue's sync: the one loop behind `keel book`.
- * After each applied update a crossed or locked book is counted and, where the venue's book can never cross, declared
- * a gap. Quotes either form the book or are checked against it (see {@link QuoteRole}); a check quote with update id
- * `u` is compared when the book reflects `u`, waiting in a small table when it arrives first. A malformed record is
- * counted and kept with its line number and never reaches the book.
+ * Replays normalized records of any venue into its book through the venue's sync, one record at a time: the loop
+ * behind `keel book` and the replay's capture loader. After each applied update a crossed or locked book is counted
+ * and, where the venue's book can never cross, declared a gap. Quotes either form the book or are checked against it
+ * (see {@link QuoteRole}); a check quote with update id `u` is compared when the book reflects `u`, waiting in a small
+ * table when it arrives first. A malformed record is counted and kept with its line number and never reaches the book.
  */
-export async function replayBook(options: BookReplayOptions): Promise<BookReplaySummary> {
-  const { sync, symbol } = options;
-  const book = sync.book;
-  const keep = options.keepErrors ?? 5;
-  const top: TopOfBook = { bidTicks: 0, bidLots: 0, askTicks: 0, askLots: 0 };
-  const pending = new Map<number, QuoteRecord>();
-  const malformedErrors: InputError[] = [];
-  const mismatches: QuoteMismatch[] = [];
-  const gapLines: number[] = [];
-  const crossedLines: number[] = [];
-  let updatesApplied = 0;
-  let crossed = 0;
-  let malformed = 0;
-  let trades = 0;
-  let lastTrade: TradeRecord | undefined;
-  let quoteChecks = 0;
-  let quoteMismatches = 0;
-  let otherMessages = 0;
-  let otherSymbols = 0;
+export class BookReplay {
+  readonly book: OrderBook;
+  private readonly sync: VenueBookSync;
+  private readonly keep: number;
+  private readonly top: TopOfBook = { bidTicks: 0, bidLots: 0, askTicks: 0, askLots: 0 };
+  private readonly pending = new Map<number, QuoteRecord>();
+  private readonly malformedErrors: InputError[] = [];
+  private readonly mismatches: QuoteMismatch[] = [];
+  private readonly gapLines: number[] = [];
+  private readonly crossedLines: number[] = [];
+  private applied = 0;
+  private crossed = 0;
+  private malformed = 0;
+  private trades = 0;
+  private lastTrade: TradeRecord | undefined;
+  private quoteChecks = 0;
+  private quoteMismatches = 0;
+  private otherMessages = 0;
+  private otherSymbols = 0;
 
-  const compare = (quote: QuoteRecord): void => {
-    quoteChecks++;
-    const has = book.readTop(top);
-    if (has && sameTop(top, quote)) return;
-    quoteMismatches++;
-    if (mismatches.length < keep) {
-      mismatches.push({
-        line: quote.line,
-        updateId: quote.seq.id ?? -1,
-        book: has ? topTuple(top) : undefined,
-        quote: topTuple(quote),
-      });
-    }
-  };
+  constructor(private readonly options: Omit<BookReplayOptions, 'records'>) {
+    this.sync = options.sync;
+    this.book = options.sync.book;
+    this.keep = options.keepErrors ?? 5;
+    this.sync.onApplied = (update) => {
+      this.applied++;
+      if (this.book.isCrossed()) {
+        this.crossed++;
+        if (this.crossedLines.length < this.keep) this.crossedLines.push(update.line);
+        if (this.sync.crossedMeansGap) this.sync.declareGap();
+      }
+      this.options.onApplied?.(update, this.book);
+      this.settle();
+    };
+  }
 
-  /** Compares the quote waiting at the book's update id, and forgets the quotes the book has passed. */
-  const settle = (): void => {
-    const id = sync.lastSeq;
-    if (!book.valid || id === undefined || pending.size === 0) return;
-    const quote = pending.get(id);
-    if (quote !== undefined) compare(quote);
-    for (const key of pending.keys()) {
-      if (key <= id) pending.delete(key);
-    }
-  };
+  /** Updates applied to the book so far (snapshots the venue reports as updates included). */
+  get updatesApplied(): number {
+    return this.applied;
+  }
 
-  sync.onApplied = (update) => {
-    updatesApplied++;
-    if (book.isCrossed()) {
-      crossed++;
-      if (crossedLines.length < keep) crossedLines.push(update.line);
-      if (sync.crossedMeansGap) sync.declareGap();
-    }
-    options.onApplied?.(update, book);
-    settle();
-  };
+  /** Snapshots the sync has applied so far (a resync, or the first book, shows as one more). */
+  get snapshots(): number {
+    return this.sync.snapshots;
+  }
 
-  /** Runs one record through the sync and notes the line when it opened a gap. */
-  const onBook = (record: BookRecord): void => {
-    const before = sync.gaps;
-    sync.onBook(record);
-    if (sync.gaps > before && gapLines.length < keep) gapLines.push(record.line);
-    settle();
-  };
-
-  for await (const item of options.records) {
+  /** Runs one record (or malformed line) of the feed through the replay. */
+  step(item: ReaderItem): void {
     if (item.kind === 'malformed') {
-      malformed++;
-      if (malformedErrors.length < keep) malformedErrors.push(item.error);
-      continue;
+      this.malformed++;
+      if (this.malformedErrors.length < this.keep) this.malformedErrors.push(item.error);
+      return;
     }
-    if (item.symbol !== undefined && item.symbol !== symbol) {
-      otherSymbols++;
-      const before = sync.gaps;
-      sync.onOther(item);
-      if (sync.gaps > before && gapLines.length < keep) gapLines.push(item.line);
-      continue;
+    if (item.symbol !== undefined && item.symbol !== this.options.symbol) {
+      this.otherSymbols++;
+      this.onOther(item);
+      return;
     }
     switch (item.kind) {
       case 'snapshot':
       case 'delta':
-        onBook(item);
+        this.onBook(item);
         break;
       case 'quote':
-        if (options.quoteRole === 'book') {
-          onBook(quoteAsSnapshot(item));
+        if (this.options.quoteRole === 'book') {
+          this.onBook(quoteAsSnapshot(item));
           break;
         }
         if (item.seq.id === undefined) break;
-        if (book.valid && item.seq.id === sync.lastSeq) compare(item);
-        else if (item.seq.id > (sync.lastSeq ?? -1) && pending.size < 4096) pending.set(item.seq.id, item);
+        if (this.book.valid && item.seq.id === this.sync.lastSeq) this.compare(item);
+        else if (item.seq.id > (this.sync.lastSeq ?? -1) && this.pending.size < 4096) this.pending.set(item.seq.id, item);
         break;
       case 'trade':
-        trades++;
-        lastTrade = item;
+        this.trades++;
+        this.lastTrade = item;
         break;
-      case 'other': {
-        otherMessages++;
-        const before = sync.gaps;
-        sync.onOther(item);
-        if (sync.gaps > before && gapLines.length < keep) gapLines.push(item.line);
+      case 'other':
+        this.otherMessages++;
+        this.onOther(item);
         break;
-      }
       default: {
         const unreachable: never = item;
         throw new Error(`unknown record ${String(unreachable)}`);
       }
     }
   }
-  return {
-    symbol,
-    snapshots: sync.snapshots,
-    updatesApplied,
-    gaps: sync.gaps,
-    gapLines,
-    resyncs: sync.resyncs,
-    skipped: sync.skipped,
-    crossed,
-    crossedLines,
-    malformed,
-    malformedErrors,
-    trades,
-    lastTrade,
-    quoteChecks,
-    quoteMismatches,
-    mismatches,
-    otherMessages,
-    otherSymbols,
-    lastSeq: sync.lastSeq,
-    book,
-  };
+
+  /** Returns what the replay has done so far. */
+  summary(): BookReplaySummary {
+    const sync = this.sync;
+    return {
+      symbol: this.options.symbol,
+      snapshots: sync.snapshots,
+      updatesApplied: this.applied,
+      gaps: sync.gaps,
+      gapLines: [...this.gapLines],
+      resyncs: sync.resyncs,
+      skipped: sync.skipped,
+      crossed: this.crossed,
+      crossedLines: [...this.crossedLines],
+      malformed: this.malformed,
+      malformedErrors: [...this.malformedErrors],
+      trades: this.trades,
+      lastTrade: this.lastTrade,
+      quoteChecks: this.quoteChecks,
+      quoteMismatches: this.quoteMismatches,
+      mismatches: [...this.mismatches],
+      otherMessages: this.otherMessages,
+      otherSymbols: this.otherSymbols,
+      lastSeq: sync.lastSeq,
+      book: this.book,
+    };
+  }
+
+  private compare(quote: QuoteRecord): void {
+    this.quoteChecks++;
+    const has = this.book.readTop(this.top);
+    if (has && sameTop(this.top, quote)) return;
+    this.quoteMismatches++;
+    if (this.mismatches.length < this.keep) {
+      this.mismatches.push({
+        line: quote.line,
+        updateId: quote.seq.id ?? -1,
+        book: has ? topTuple(this.top) : undefined,
+        quote: topTuple(quote),
+      });
+    }
+  }
+
+  /** Compares the quote waiting at the book's update id, and forgets the quotes the book has passed. */
+  private settle(): void {
+    const id = this.sync.lastSeq;
+    if (!this.book.valid || id === undefined || this.pending.size === 0) return;
+    const quote = this.pending.get(id);
+    if (quote !== undefined) this.compare(quote);
+    for (const key of this.pending.keys()) {
+      if (key <= id) this.pending.delete(key);
+    }
+  }
+
+  /** Runs one record through the sync and notes the line when it opened a gap. */
+  private onBook(record: BookRecord): void {
+    const before = this.sync.gaps;
+    this.sync.onBook(record);
+    this.noteGap(before, record.line);
+    this.settle();
+  }
+
+  /** Shows the sync a record that is not its book's data (it may number every message) and notes a gap it finds. */
+  private onOther(record: MarketRecord): void {
+    const before = this.sync.gaps;
+    this.sync.onOther(record);
+    this.noteGap(before, record.line);
+  }
+
+  private noteGap(gapsBefore: number, line: number): void {
+    if (this.sync.gaps > gapsBefore && this.gapLines.length < this.keep) this.gapLines.push(line);
+  }
+}
+
+/** Replays every record of `options.records` (see {@link BookReplay}) and returns what the replay did. */
+export async function replayBook(options: BookReplayOptions): Promise<BookReplaySummary> {
+  const replay = new BookReplay(options);
+  for await (const item of options.records) replay.step(item);
+  return replay.summary();
 }

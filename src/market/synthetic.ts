@@ -95,7 +95,8 @@ export const DEFAULT_SYNTHETIC_OPTIONS: SyntheticOptions = {
 };
 
 const REGIMES: readonly VolatilityRegime[] = ['calm', 'normal', 'volatile'];
-const FUNDING_INTERVAL_MS = 8 * 60 * 60 * 1000;
+/** Funding times: every 8 hours from 00:00 UTC, ms. */
+export const FUNDING_INTERVAL_MS = 8 * 60 * 60 * 1000;
 /** Chance per step of leaving the current regime, and of starting an episode. */
 const REGIME_SWITCH_P = 0.002;
 const EPISODE_START_P = 0.001;

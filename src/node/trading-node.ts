@@ -354,10 +354,11 @@ export class TradingNode {
   private valueAccount(now: number): void {
     this.nextValuationAt = now + this.valuationIntervalMs;
     const ledger = this.options.projections.ledger;
-    for (const spec of this.options.specs) {
-      const mark = this.valuation.markOf(spec.symbol);
-      const ts = this.valuation.markTsOf(spec.symbol);
-      if (mark !== undefined && ts !== undefined) ledger.setMark(spec.symbol, mark, ts);
+    // The ledger's marks come from each instrument's mark source: the mid of a valid, uncrossed book, observed at its
+    // last update; a stale or missing one leaves the ledger's older mark, which its snapshots then flag as stale.
+    for (const market of this.market.markets) {
+      const mark = market.mark.markEvent();
+      if (mark.ok) ledger.apply(mark.value);
     }
     this.options.projections.advanceTo(now);
     this.valuation.updateRates(now);

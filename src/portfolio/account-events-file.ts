@@ -1,11 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { Decimal } from '../domain/decimal.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { type InputError, describeFsError, inputError } from '../input/input-error.js';
 import { currencyCode, decimalString, isoTimestamp, positiveDecimalString, symbolName } from '../input/schemas.js';
 import { zodIssuesToInputErrors } from '../input/zod-issues.js';
+import { LineTooLongError, readLines } from '../market/line-source.js';
 import type { AccountEvent } from './ledger.js';
 
 const deposit = z.looseObject({ type: z.literal('deposit'), ts: isoTimestamp, currency: currencyCode, amount: positiveDecimalString });
@@ -90,17 +89,18 @@ export interface NumberedEvent {
   readonly event: AccountEvent;
 }
 
+/** Longest line of an account events file, bytes: an event is a few hundred; a longer line is not one. */
+export const MAX_EVENT_LINE_BYTES = 65_536;
+
 /**
- * Streams an account events file line by line (never loading it whole). Blank lines and lines starting with `#` are
- * skipped. Yields each event, or stops at the first bad line with its errors. Events must be in time order.
+ * Streams an account events file line by line (never loading it whole; gzip transparent). Blank lines and lines
+ * starting with `#` are skipped. Yields each event, or stops at the first bad line with its errors: a line longer than
+ * {@link MAX_EVENT_LINE_BYTES} is one. Events must be in time order.
  */
 export async function* readAccountEvents(path: string, source = path): AsyncGenerator<Result<NumberedEvent, InputError[]>> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let lineNumber = 0;
   let lastTs = Number.NEGATIVE_INFINITY;
   try {
-    for await (const text of lines) {
-      lineNumber += 1;
+    for await (const { line: lineNumber, text } of readLines(path, MAX_EVENT_LINE_BYTES)) {
       const trimmed = text.trim();
       if (trimmed === '' || trimmed.startsWith('#')) continue;
       const parsed = parseAccountEventLine(trimmed, source, lineNumber);
@@ -116,8 +116,7 @@ export async function* readAccountEvents(path: string, source = path): AsyncGene
       yield ok({ line: lineNumber, event: parsed.value });
     }
   } catch (error) {
-    yield err([inputError(source, null, null, undefined, `cannot be read: ${describeFsError(error)}`)]);
-  } finally {
-    lines.close();
+    if (error instanceof LineTooLongError) yield err([inputError(source, error.line, null, undefined, `is longer than ${error.limitBytes} bytes: not an event`)]);
+    else yield err([inputError(source, null, null, undefined, `cannot be read: ${describeFsError(error)}`)]);
   }
 }

@@ -45,8 +45,12 @@ export interface ConversionRate {
   readonly pegged: boolean;
 }
 
-/** Edge costs: a spot market's own direction first, then inverted, then a derivative's mark, a declared peg last. */
-const COST = { market: 2, inverted: 3, derivative: 4, peg: 6 } as const;
+/**
+ * Edge costs, chosen so the cheapest path is the best one lexicographically: fewest derivative marks first (a contract
+ * price only approximates its underlying), then fewest declared pegs, then fewest markets read the other way round,
+ * then the fewest steps. Paths are a handful of steps, far below the 1,000 that would let one class spill into the next.
+ */
+const COST = { market: 1, inverted: 1_001, peg: 1_000_001, derivative: 1_000_000_001 } as const;
 
 interface Edge {
   readonly to: string;
@@ -58,8 +62,8 @@ interface Edge {
 /**
  * Values currencies in one valuation currency through the markets the account has marks for and the pegs the config
  * declares: BTC through BTC/USDT and then USDT's peg to USD, ETH through ETH/BTC and BTC/USD, and so on. A currency
- * is valued by its own market where one connects it, by a peg only where no market does (a path through markets
- * always wins over one through a peg of the same length or one step longer). A currency with no path is unvalued:
+ * is valued through spot markets where they connect it, else with a declared peg, and through a derivative's mark only
+ * where neither does (see COST). A currency with no path is unvalued:
  * the caller leaves it out of every total and says so. Paths are found once per set of marks and cached.
  */
 export class CurrencyRates {

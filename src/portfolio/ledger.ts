@@ -21,7 +21,17 @@ export type LedgerError =
   | InstrumentError
   | IncrementError
   | { readonly code: 'NOT_POSITIVE'; readonly field: string; readonly value: string; readonly message: string }
+  | { readonly code: 'AMOUNT_OUT_OF_RANGE'; readonly field: string; readonly value: string; readonly message: string }
+  /** A cash account would hold less than zero of `currency` (`value`: the balance it would be left with). */
+  | { readonly code: 'NEGATIVE_BALANCE'; readonly field: string; readonly currency: string; readonly value: string; readonly message: string }
   | { readonly code: 'DUPLICATE_FILL'; readonly tradeId: string; readonly message: string };
+
+/**
+ * Largest deposit, withdrawal, funding amount or fee the ledger books, in its currency: 10^15, a thousand times the
+ * largest balance any real account holds. A fill's quantity and price are bounded the same way, by having to be
+ * exact integer steps of their increments; without this bound "1e39" would be booked and printed in full.
+ */
+export const MAX_AMOUNT = Decimal.fromInteger(10n ** 15n);
 
 /** A mark price and when it was observed (epoch ms). */
 export interface Mark {
@@ -37,6 +47,13 @@ export interface LedgerOptions {
   readonly markStalenessMs: number;
   /** Declared fixed rates (stablecoins) valuing what no market converts; shown as pegs in every snapshot. */
   readonly pegs: readonly Peg[];
+  /**
+   * `refuse`: a cash account. A withdrawal, a spot buy or its fee beyond what the account holds of the currency, or a
+   * spot sell beyond the coins it holds, is refused with NEGATIVE_BALANCE (a coin held is its cash plus its spot
+   * positions). `allow`: a margin account, where cash and spot holdings may go below zero (borrowed). Derivatives are
+   * margined either way. `allow` by default; an account events file is read with `refuse` unless told otherwise.
+   */
+  readonly negativeBalances: 'refuse' | 'allow';
 }
 
 /** Default mark staleness: 30 seconds, as the spec's staleness guard. */
@@ -48,6 +65,24 @@ function addTo(map: Map<string, Decimal>, key: string, amount: Decimal): void {
 
 function notPositive(field: string, value: Decimal): Result<never, LedgerError> {
   return err({ code: 'NOT_POSITIVE', field, value: value.toString(), message: `${field} must be positive, got ${value}` });
+}
+
+/** Returns the refusal of an amount beyond {@link MAX_AMOUNT}, or null. */
+function outOfRange(field: string, value: Decimal): Result<never, LedgerError> | null {
+  if (value.abs().lte(MAX_AMOUNT)) return null;
+  return err({ code: 'AMOUNT_OUT_OF_RANGE', field, value: value.toString(), message: `${field} must be at most ${MAX_AMOUNT} in absolute value` });
+}
+
+/**
+ * Returns what a spot fill changes of each currency the account holds, signed: the base coin by the quantity (and a
+ * fee taken in it), the quote currency by the notional, any other fee currency by the fee.
+ */
+function spotFillChanges(spec: InstrumentSpec, fill: FillEvent): Map<string, Decimal> {
+  const signedQuantity = fill.side === 'buy' ? fill.quantity : fill.quantity.neg();
+  const changes = new Map<string, Decimal>([[spec.base, signedQuantity]]);
+  addTo(changes, spec.quote, positionValue(spec, signedQuantity, fill.price).neg());
+  if (!fill.fee.isZero()) addTo(changes, fill.feeCurrency ?? spec.settlement, fill.fee.neg());
+  return changes;
 }
 
 /**
@@ -85,6 +120,7 @@ export class Ledger {
       valuationCurrency: options.valuationCurrency ?? 'USD',
       markStalenessMs: options.markStalenessMs ?? DEFAULT_MARK_STALENESS_MS,
       pegs: options.pegs ?? [],
+      negativeBalances: options.negativeBalances ?? 'allow',
     };
   }
 
@@ -119,8 +155,38 @@ export class Ledger {
     }
   }
 
+  /** Returns what the account holds of a currency: its cash plus its spot positions in that coin. */
+  holdingOf(currency: string): Decimal {
+    let held = this.cash.get(currency) ?? Decimal.ZERO;
+    for (const position of this.positions.values()) {
+      if (position.spec.kind === 'spot' && position.spec.base === currency) held = held.add(position.quantity);
+    }
+    return held;
+  }
+
+  /** Refuses a change that would leave a cash account below zero of a currency; null when it fits or negatives are allowed. */
+  private shortfall(changes: ReadonlyMap<string, Decimal>, field: (currency: string) => string, what: string): Result<never, LedgerError> | null {
+    if (this.options.negativeBalances === 'allow') return null;
+    for (const [currency, change] of changes) {
+      if (!change.isNegative()) continue;
+      const held = this.holdingOf(currency);
+      const after = held.add(change);
+      if (after.isNegative()) {
+        return err({
+          code: 'NEGATIVE_BALANCE', field: field(currency), currency, value: after.toString(),
+          message: `${what} needs ${change.neg()} ${currency} and the account holds ${held} ${currency}: a cash account cannot go below zero (a margin account may: --allow-negative)`,
+        });
+      }
+    }
+    return null;
+  }
+
   private moveFunds(currency: string, signedAmount: Decimal, field: string): Result<void, LedgerError> {
     if (signedAmount.isZero()) return notPositive(field, signedAmount.abs());
+    const huge = outOfRange(field, signedAmount);
+    if (huge !== null) return huge;
+    const short = this.shortfall(new Map([[currency, signedAmount]]), () => field, `withdrawing ${signedAmount.neg()} ${currency}`);
+    if (short !== null) return short;
     addTo(this.cash, currency, signedAmount);
     addTo(this.netDeposits, currency, signedAmount);
     return ok(undefined);
@@ -136,6 +202,14 @@ export class Ledger {
     if (!onTick.ok) return onTick;
     const onLot = sizeToLots(spec, fill.quantity);
     if (!onLot.ok) return onLot;
+    const hugeFee = outOfRange('fee', fill.fee);
+    if (hugeFee !== null) return hugeFee;
+    if (spec.kind === 'spot') {
+      const changes = spotFillChanges(spec, fill);
+      const onlyFee = (currency: string): boolean => currency !== spec.base && currency !== spec.quote;
+      const short = this.shortfall(changes, (currency) => (onlyFee(currency) ? 'fee' : 'qty'), `${spec.symbol} ${fill.side} of ${fill.quantity} at ${fill.price}`);
+      if (short !== null) return short;
+    }
     if (fill.tradeId !== null) {
       if (this.tradeIds.has(fill.tradeId)) {
         return err({ code: 'DUPLICATE_FILL', tradeId: fill.tradeId, message: `trade id ${fill.tradeId} was already booked` });
@@ -178,6 +252,8 @@ export class Ledger {
   }
 
   private bookFunding(symbol: string, amount: Decimal, currency: string | null): Result<void, LedgerError> {
+    const huge = outOfRange('amount', amount);
+    if (huge !== null) return huge;
     const found = this.instrument(symbol);
     if (!found.ok) return found;
     const spec = found.value;

@@ -16,8 +16,6 @@ interface Slot {
   readonly index: number;
   /** The spec the book knows: the tick halved, so a mid of (bid + ask) / 2 is a whole number of half ticks. */
   readonly halfTick: Decimal;
-  /** The coin held as cash this slot also carries (its base), or null: one spot instrument per held coin. */
-  holding: string | null;
   /** Mark in half ticks (bid + ask), 0 before the first. */
   markHalfTicks: number;
   markTs: number;
@@ -25,7 +23,7 @@ interface Slot {
   offGrid: boolean;
 }
 
-/** An instrument's exposure as the gate reads it: signed quantity (position plus held coin) and its value. */
+/** An instrument's exposure as the gate reads it: signed quantity (position plus, for spot, the coin held as cash) and its value. */
 export interface SymbolExposure {
   /** Signed, base units (spot, including the coin held as cash) or contracts. */
   readonly quantity: Decimal;
@@ -53,15 +51,17 @@ function decimalsOf(units54: bigint): number | undefined {
 /**
  * The node's own valuation of the account, kept current as marks move: the mark-to-market books (one per settlement
  * currency, integer half-ticks and lots in float64 while provably exact: src/portfolio/mark-to-market.ts) hold every
- * spot and linear position and every coin held as cash; {@link revalue} recomputes their notionals without
- * allocating, and is what the node runs on every book event. The exact decimal totals the gate and the risk state
+ * spot and linear position; {@link revalue} recomputes their notionals without allocating, and is what the node runs
+ * on every book event. Cash — coins held outside any fill included — is valued through the currency rates, rebuilt
+ * once per valuation interval ({@link updateRates}). The exact decimal totals the gate and the risk state
  * read — equity, gross notional, a symbol's exposure, margin positions — are built from those books and the ledger
  * only when asked, once per revaluation. Inverse contracts (not linear in the mark) and any quantity off its lot
  * grid are valued exactly from the ledger instead.
  *
- * Equity here equals {@link valuationSnapshot}'s to the last digit at the same marks (a property test holds them
- * together): cash + held coins and spot positions at market + derivative unrealized PnL, converted through markets
- * and the ledger's pegs.
+ * Equity here equals {@link valuationSnapshot}'s at the same marks (a property test holds them together): cash + held
+ * coins and spot positions at market + derivative unrealized PnL, converted through markets and the ledger's pegs —
+ * to the last digit, except that an inverse contract's value (a division rounded at 1e-18 of its coin) is converted
+ * once per currency here and once per position there, which may differ in the 18th decimal.
  */
 export class LiveValuation {
   private readonly slots: Slot[] = [];
@@ -103,7 +103,6 @@ export class LiveValuation {
       this.bookList.push(book);
     }
     this.stale = new Uint8Array(this.bookList.length);
-    const heldBy = new Map<string, Slot>();
     for (const spec of specs) {
       const book = spec.kind === 'inverse' || spec.tickSize.units % 2n !== 0n ? null : this.books.get(spec.settlement) ?? null;
       const halfTick = halfTickOf(spec);
@@ -113,14 +112,12 @@ export class LiveValuation {
         if (added.ok) index = added.value;
       }
       const slot: Slot = {
-        spec, book: index >= 0 ? book : null, bookIndex: index >= 0 ? this.bookList.indexOf(book!) : -1, index, halfTick, holding: null,
+        spec, book: index >= 0 ? book : null, bookIndex: index >= 0 ? this.bookList.indexOf(book!) : -1, index, halfTick,
         markHalfTicks: 0, markTs: -1, offGrid: false,
       };
       this.slots.push(slot);
       this.bySymbol.set(spec.symbol, slot);
-      if (spec.kind === 'spot' && spec.base !== options.valuationCurrency && !heldBy.has(spec.base)) heldBy.set(spec.base, slot);
     }
-    for (const [currency, slot] of heldBy) slot.holding = currency;
     this.syncAll();
   }
 
@@ -134,30 +131,21 @@ export class LiveValuation {
     for (const slot of this.slots) this.syncSlot(slot);
   }
 
-  /** Re-reads one instrument's position (and the coin it carries) from the ledger, after a fill or a funding. */
+  /** Re-reads one instrument's position from the ledger, after a fill or a funding (cash is read when valued). */
   sync(symbol: string): void {
     const slot = this.bySymbol.get(symbol);
     if (slot !== undefined) this.syncSlot(slot);
-    // A fee in a held coin, or a deposit of one, changes cash the held slot carries.
-    for (const other of this.slots) if (other !== slot && other.holding !== null) this.syncSlot(other);
+    this.generation += 1;
   }
 
   private syncSlot(slot: Slot): void {
-    const quantity = this.quantityOf(slot);
+    const quantity = this.ledger.positions.get(slot.spec.symbol)?.quantity ?? Decimal.ZERO;
     this.generation += 1;
     if (slot.book === null) return;
     const lots = sizeToLots(slot.spec, quantity);
     slot.offGrid = !lots.ok;
     slot.book.setPosition(slot.index, lots.ok ? lots.value : 0, 0);
     this.stale[slot.bookIndex] = 1;
-  }
-
-  /** Signed quantity of a slot: the ledger's position plus, for the slot carrying a held coin, that coin's cash. */
-  private quantityOf(slot: Slot): Decimal {
-    const position = this.ledger.positions.get(slot.spec.symbol)?.quantity ?? Decimal.ZERO;
-    if (slot.holding === null) return position;
-    const held = this.ledger.cash.get(slot.holding) ?? Decimal.ZERO;
-    return held.isZero() ? position : position.add(held);
   }
 
   /**
@@ -233,12 +221,22 @@ export class LiveValuation {
     return this.cachedGross;
   }
 
-  /** Returns an instrument's signed quantity (its position, plus the coin held as cash it carries) and its value. */
+  /**
+   * Returns an instrument's signed quantity and its value: its position and, for a spot instrument whose base is a coin
+   * the account holds as cash (a deposit, a venue balance valued through a market), that coin too — selling it reduces
+   * risk, buying more adds to it.
+   */
   exposureOf(symbol: string): SymbolExposure {
     const slot = this.bySymbol.get(symbol);
     if (slot === undefined) return { quantity: Decimal.ZERO, notional: Decimal.ZERO };
-    const quantity = this.quantityOf(slot);
-    return { quantity, notional: this.notionalOf(slot, quantity, this.rates()) ?? Decimal.ZERO };
+    const rates = this.rates();
+    let quantity = this.ledger.positions.get(symbol)?.quantity ?? Decimal.ZERO;
+    const spec = slot.spec;
+    if (spec.kind === 'spot' && spec.base !== this.options.valuationCurrency) {
+      const held = this.ledger.cash.get(spec.base) ?? Decimal.ZERO;
+      if (!held.isZero() && isHeldCoin(rates.rateOf(spec.base))) quantity = quantity.add(held);
+    }
+    return { quantity, notional: this.notionalOf(slot, quantity, rates) ?? Decimal.ZERO };
   }
 
   /** Returns every derivative position with its mark, for the margin model (spot uses no margin). */
@@ -283,47 +281,41 @@ export class LiveValuation {
     const ledger = this.ledger;
     const valuation = this.options.valuationCurrency;
     const rates = this.cachedRates ?? this.buildRates();
-    // Per currency: cash not carried by a slot, plus what the slots of that currency are worth.
+    // Per currency: cash, plus what the positions of that currency are worth.
     const perCurrency = new Map<string, Decimal>();
     const add = (currency: string, amount: Decimal): void => {
       if (!amount.isZero()) perCurrency.set(currency, (perCurrency.get(currency) ?? Decimal.ZERO).add(amount));
     };
-    const carried = new Set<string>();
-    for (const slot of this.slots) if (slot.holding !== null && slot.markHalfTicks > 0 && !slot.offGrid) carried.add(slot.holding);
-    for (const [currency, amount] of ledger.cash) if (!carried.has(currency)) add(currency, amount);
+    for (const [currency, amount] of ledger.cash) add(currency, amount);
     let gross = Decimal.ZERO;
     for (const [currency, book] of this.books) {
-      const bookSlots = this.slots.filter((slot) => slot.book === book && !slot.offGrid && slot.markHalfTicks > 0);
-      if (bookSlots.length === 0) continue;
       add(currency, book.totalUnrealized());
       gross = gross.add(rates.convert(currency, book.totalNotional()) ?? Decimal.ZERO);
     }
     for (const slot of this.slots) {
       const spec = slot.spec;
       const position = ledger.positions.get(spec.symbol);
+      if (position === undefined || position.quantity.isZero()) continue;
       const mark = this.markOf(spec.symbol);
-      const inBook = slot.book !== null && !slot.offGrid && mark !== undefined;
-      if (inBook) {
-        // The book counted the slot's signed notional; a derivative is worth its notional less its entry basis.
-        if (spec.kind !== 'spot' && position !== undefined) add(spec.settlement, position.basis.neg());
+      if (slot.book !== null && !slot.offGrid && mark !== undefined) {
+        // The book counted the position's signed notional; a derivative is worth its notional less its entry basis.
+        if (spec.kind !== 'spot') add(spec.settlement, position.basis.neg());
         continue;
       }
-      // An off-grid or unmarked held coin stayed in the cash sum above, valued through the rates.
-      if (position === undefined || position.quantity.isZero()) continue;
       if (mark === undefined) {
-        // No mark yet: a spot position is worth its entry value, a derivative nothing beyond it.
+        // No mark yet: a spot position is worth its entry value (its notional too), a derivative nothing beyond it.
         if (spec.kind === 'spot') add(spec.quote, position.basis);
+        gross = gross.add(rates.convert(spec.quote, position.basis.abs()) ?? Decimal.ZERO);
         continue;
       }
       if (spec.kind === 'spot') add(spec.quote, positionValue(spec, position.quantity, mark));
       else add(spec.settlement, unrealizedAt(position, mark));
       gross = gross.add(this.notionalOf(slot, position.quantity, rates) ?? Decimal.ZERO);
     }
-    // Held coins not carried by a slot with a mark are valued through the rates, as cash is; they are exposure too.
+    // Coins held as cash and valued through a market are exposure too (their value is already in the cash sum).
     for (const [currency, amount] of ledger.cash) {
-      if (currency === valuation || carried.has(currency) || amount.isZero()) continue;
-      const rate = rates.rateOf(currency);
-      if (isHeldCoin(rate)) gross = gross.add(rates.convert(currency, amount.abs()) ?? Decimal.ZERO);
+      if (currency === valuation || amount.isZero() || !isHeldCoin(rates.rateOf(currency))) continue;
+      gross = gross.add(rates.convert(currency, amount.abs()) ?? Decimal.ZERO);
     }
     let equity = Decimal.ZERO;
     for (const [currency, amount] of perCurrency) equity = equity.add(rates.convert(currency, amount) ?? Decimal.ZERO);

@@ -7,6 +7,8 @@ const FIELD_OF: Partial<Record<LedgerError['code'], (e: LedgerError) => string>>
   OFF_INCREMENT: (e) => ('field' in e && e.field === 'quantity' ? 'qty' : 'price'),
   OUT_OF_RANGE: (e) => ('field' in e && e.field === 'quantity' ? 'qty' : 'price'),
   NOT_POSITIVE: (e) => ('field' in e ? e.field : 'amount'),
+  AMOUNT_OUT_OF_RANGE: (e) => ('field' in e ? e.field : 'amount'),
+  NEGATIVE_BALANCE: (e) => ('field' in e ? e.field : 'amount'),
   DUPLICATE_FILL: () => 'trade_id',
   INVALID_INSTRUMENT: () => 'symbol',
 };
@@ -14,7 +16,9 @@ const FIELD_OF: Partial<Record<LedgerError['code'], (e: LedgerError) => string>>
 /** Returns the ledger's refusal as an input error located at the event's line. */
 function locate(error: LedgerError, source: string, line: number): InputError {
   const field = FIELD_OF[error.code]?.(error) ?? null;
-  const value = 'value' in error ? error.value : 'tradeId' in error ? error.tradeId : 'symbol' in error ? error.symbol : undefined;
+  // A shortfall's value is the balance it would leave, not the field's: the message says both.
+  const value = error.code === 'NEGATIVE_BALANCE' ? undefined
+    : 'value' in error ? error.value : 'tradeId' in error ? error.tradeId : 'symbol' in error ? error.symbol : undefined;
   return inputError(source, line, field, value, error.message);
 }
 
@@ -28,7 +32,8 @@ export interface ReplayedAccount {
 
 /**
  * Replays an account events file into a fresh ledger, streaming. Events after `at` (epoch ms) are still validated
- * but not booked. Stops at the first bad line, returning its errors and nothing else.
+ * but not booked. Stops at the first bad line, returning its errors and nothing else. The account is a cash account
+ * (`negativeBalances: 'refuse'`) unless `options` says it is a margin account.
  */
 export async function replayAccountEvents(
   path: string,
@@ -37,7 +42,7 @@ export async function replayAccountEvents(
   at: number | null,
   source = path,
 ): Promise<Result<ReplayedAccount, InputError[]>> {
-  const ledger = new Ledger(lookup, options);
+  const ledger = new Ledger(lookup, { negativeBalances: 'refuse', ...options });
   let eventsApplied = 0;
   for await (const item of readAccountEvents(path, source)) {
     if (!item.ok) return err(item.error);

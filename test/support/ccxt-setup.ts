@@ -2,6 +2,7 @@ import ccxt, { type Exchange } from 'ccxt';
 import { ManualClock } from '../../src/domain/clock.js';
 import { CcxtVenue, type CcxtVenueOptions } from '../../src/venues/ccxt/ccxt-venue.js';
 import type { Sleeper } from '../../src/venues/ccxt/retry.js';
+import { recordedAnswer, responseFile } from './ccxt-static.js';
 import { type Route, type SeenRequest, binanceRecorded, exchangeFixture, serveRecorded } from './recorded-http.js';
 
 /** Credentials no real venue issued; tests check that they never surface in a message or a log line. */
@@ -22,11 +23,19 @@ export class RecordingSleeper implements Sleeper {
 /** 2025-01-23T12:32:37Z, the recorded Binance createOrder's transactTime. */
 export const T_BINANCE = 1737635557000;
 
+/**
+ * The ccxt options under which Binance's recorded positions parse as recorded: positions from the account endpoint
+ * (the recorded positionRisk cases fail the self-check against this ccxt) with the recording's leverage brackets.
+ */
+export function binanceRecordedPositionOptions(): Record<string, unknown> {
+  return { fetchPositions: { method: 'account' }, leverageBrackets: responseFile('binance_response_more.json').options?.leverageBrackets };
+}
+
 /** A binance spot + USDT-M ccxt instance (throttle off, no margin or currency calls) with fake keys. */
 export function binanceExchange(): Exchange {
   return new ccxt.binance({
     apiKey: FAKE_KEY, secret: FAKE_SECRET, enableRateLimit: false,
-    options: { fetchMarkets: { types: ['spot', 'linear'] }, fetchCurrencies: false, fetchMargins: false },
+    options: { fetchMarkets: { types: ['spot', 'linear'] }, fetchCurrencies: false, fetchMargins: false, ...binanceRecordedPositionOptions() },
   });
 }
 
@@ -40,9 +49,7 @@ export function binanceRoutes(serverTime: number): Route[] {
     { method: 'POST', path: '/api/v3/order', body: binanceRecorded('createOrder', 'spot +selfTradePrevention +iceberg') },
     { path: '/api/v3/order', body: binanceRecorded('fetchOrder', 'Fetch spot closed order') },
     { path: '/api/v3/myTrades', body: binanceRecorded('fetchMyTrades', 'Spot private trade') },
-    { path: /^\/fapi\/v\d\/positionRisk$/, body: binanceRecorded('fetchPositions', 'Fetch linear positions without symbols') },
-    // Not recorded: the bracket table ccxt reads before positions, in Binance's documented shape.
-    { path: '/fapi/v1/leverageBracket', body: [{ symbol: 'BTCUSDT', brackets: [{ bracket: 1, initialLeverage: 125, notionalCap: 50000, notionalFloor: 0, maintMarginRatio: 0.004, cum: 0 }] }] },
+    { path: /^\/fapi\/v\d\/account$/, body: recordedAnswer('binance_response_more.json', 'fetchPositions', 'Fetch linear positions using account endnpoint') },
     { path: '/fapi/v1/income', body: binanceRecorded('fetchFundingHistory', 'fetch portfolio margin funding history') },
   ];
 }

@@ -5,13 +5,22 @@ import { type InstrumentSpec, defineInstrument } from '../../src/domain/instrume
 import type { ModeSettings } from '../../src/app/modes.js';
 import type { AssembledNode } from '../../src/app/node-assembly.js';
 import { buildSimNode, feed } from '../../src/app/sim-node.js';
-import { resolveInstruments, simulatorInstruments } from '../../src/app/sim-instruments.js';
-import { REPLAY_START_TS, bundledCapturePath, loadCapture } from '../../src/app/sources.js';
+import { loadBundledCatalog } from '../../src/venues/ccxt/market-catalog.js';
+import { resolveInstruments } from '../../src/venues/resolve-instruments.js';
+import { REPLAY_START_TS, bundledCapturePath } from '../../src/app/sources.js';
+import { loadCapture } from '../../src/market/capture-input.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { MemoryEventStore } from '../../src/store/memory-event-store.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SimMarketInput } from '../../src/venues/sim/market-input.js';
 import type { SimulatedVenue, StartingBalance } from '../../src/venues/sim/simulated-venue.js';
+
+/** The simulator's bundled markets. */
+function bundledMarkets() {
+  const listed = loadBundledCatalog();
+  if (!listed.ok) throw new Error(listed.error.message);
+  return listed.value;
+}
 
 /**
  * BTCUSDT spot as the bundled capture quotes it: 0.01 USDT ticks and sizes to 1e-8 BTC (the capture's depth carries
@@ -31,9 +40,9 @@ export const CAPTURE_BALANCES: readonly StartingBalance[] = [{ currency: 'USDT',
 
 /** Returns the first `count` events of the bundled capture as BTCUSDT input (all when absent). */
 export async function captureInputs(count?: number): Promise<SimMarketInput[]> {
-  const loaded = await loadCapture(bundledCapturePath(), captureBtcUsdt());
+  const loaded = await loadCapture({ file: bundledCapturePath(), spec: captureBtcUsdt() });
   assert.ok(loaded.ok);
-  return count === undefined ? loaded.value : loaded.value.slice(0, count);
+  return count === undefined ? loaded.value.inputs : loaded.value.inputs.slice(0, count);
 }
 
 /** What a test node is built with; everything but the strategies has a default. */
@@ -67,7 +76,7 @@ export async function runTestNode(options: TestNodeOptions, inputs: Iterable<Sim
 
 /** The default config's instruments as the simulator lists them. */
 export function defaultSpecs(): InstrumentSpec[] {
-  const specs = resolveInstruments(defaultConfig().instruments, simulatorInstruments());
+  const specs = resolveInstruments(defaultConfig().instruments, bundledMarkets(), 'sim');
   assert.ok(specs.ok);
   return specs.value;
 }

@@ -27,6 +27,11 @@ export function normalizeCaptureRecord(record: CaptureRecord, localNs: string | 
         seq: { id: record.updateId },
         bidTicks: record.bidTicks, bidLots: record.bidLots, askTicks: record.askTicks, askLots: record.askLots,
       };
+    case 'trade':
+      return {
+        kind: 'trade', line: record.line, symbol: record.symbol, exchangeTimeUs: record.tradeTimeMs * 1000, localTimeUs, seq: {},
+        side: record.takerSide, priceTicks: record.priceTicks, sizeLots: record.lots, tradeId: String(record.tradeId),
+      };
     case 'other':
       return { kind: 'other', line: record.line, symbol: undefined, seq: {}, what: record.stream };
     default: {
@@ -39,7 +44,7 @@ export function normalizeCaptureRecord(record: CaptureRecord, localNs: string | 
 /**
  * Streams an hftbacktest Binance capture (`<local_receive_ns> <json>` lines, plain or gzipped) as normalized
  * records: the REST snapshot (update id `lastUpdateId`), depth diffs (`U`, `u`, `pu`; exchange time `E`), bookTicker
- * quotes (update id `u`) and other streams. Symbols are not filtered here: the capture's own parser reads every line.
+ * quotes (update id `u`), trades (trade time `T`) and other streams. Symbols are not filtered here: the capture's own parser reads every line.
  */
 export async function* readBinanceCapture(file: string, options: ReaderOptions): AsyncGenerator<ReaderItem> {
   for await (const { line, text } of readLines(file)) {

@@ -1,4 +1,4 @@
-import type { Decimal } from '../../domain/decimal.js';
+import { Decimal } from '../../domain/decimal.js';
 import type { InstrumentSpec } from '../../domain/instrument.js';
 import { type Result, err, ok } from '../../domain/result.js';
 import { type InputError, inputError } from '../../input/input-error.js';
@@ -30,6 +30,22 @@ export const STEPS_SYNTAX = -1;
 export const STEPS_OFF_INCREMENT = -2;
 /** {@link parseStepsAt} result: the value is too large to be held exactly. */
 export const STEPS_TOO_LARGE = -3;
+
+/**
+ * Returns the size text `text` (finer than the instrument's lot: a book or trade quantity the venue reports to more
+ * decimals than it trades) rounded to the nearest whole lot of `increment`, half up, and at least one lot when it is
+ * positive — a level that exists never vanishes from the book. Market data only: an order's size off its increment is
+ * refused, never rounded. Returns undefined when the text is not a decimal that fits.
+ */
+export function roundedLots(text: string, increment: Decimal): number | undefined {
+  const parsed = Decimal.parse(text);
+  if (!parsed.ok || parsed.value.isNegative()) return undefined;
+  const units = parsed.value.units;
+  const step = increment.units;
+  const lots = (units + step / 2n) / step;
+  const whole = lots === 0n && units > 0n ? 1n : lots;
+  return whole <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(whole) : undefined;
+}
 
 /**
  * Converts the unsigned decimal text `text[start, end)` ("61737.63000000") to an exact integer number of steps by
@@ -104,7 +120,23 @@ export interface BookTickerRecord {
   readonly askLots: number;
 }
 
-/** Another combined-stream message (trades and the like): well formed, but not used to build the book. */
+/** A public trade (`…@trade`) in ticks and lots. */
+export interface TradeStreamRecord {
+  readonly kind: 'trade';
+  readonly line: number;
+  readonly localNs: string;
+  readonly symbol: string;
+  /** The trade id `t`. */
+  readonly tradeId: number;
+  /** The trade time `T`, milliseconds since the Unix epoch. */
+  readonly tradeTimeMs: number;
+  readonly priceTicks: number;
+  readonly lots: number;
+  /** The taker's side: Binance's `m` says whether the buyer was the maker, so `m: true` is a taker sell. */
+  readonly takerSide: 'buy' | 'sell';
+}
+
+/** Another combined-stream message (tickers and the like): well formed, but not used by a replay. */
 export interface OtherStreamRecord {
   readonly kind: 'other';
   readonly line: number;
@@ -112,7 +144,7 @@ export interface OtherStreamRecord {
 }
 
 /** One parsed line of a Binance capture. */
-export type CaptureRecord = DepthRecord | SnapshotRecord | BookTickerRecord | OtherStreamRecord;
+export type CaptureRecord = DepthRecord | SnapshotRecord | BookTickerRecord | TradeStreamRecord | OtherStreamRecord;
 
 /** The increments a capture's prices and sizes are parsed with. */
 export interface CaptureScales {
@@ -160,6 +192,10 @@ function steps(text: unknown, scale: StepScale, path: string, what: string, incr
   if (typeof text !== 'string') throw new LineProblem(path, text, `must be a decimal string`);
   const result = parseStepsAt(text, 0, text.length, scale);
   if (result >= 0) return result;
+  if (result === STEPS_OFF_INCREMENT && what === 'quantity') {
+    const rounded = roundedLots(text, increment);
+    if (rounded !== undefined) return rounded;
+  }
   if (result === STEPS_OFF_INCREMENT) {
     throw new LineProblem(path, text, `${what} is not a multiple of the increment ${increment}`);
   }
@@ -231,12 +267,27 @@ function parseJsonLine(localNs: string, json: string, line: number, scales: Capt
       askLots: steps(data.A, scales.size, 'data.A', 'quantity', scales.spec.sizeIncrement),
     };
   }
+  if (stream.endsWith('@trade')) {
+    const maker = data.m;
+    if (typeof maker !== 'boolean') throw new LineProblem('data.m', maker, 'must be true or false');
+    return {
+      kind: 'trade',
+      line,
+      localNs,
+      symbol: stringField(data, 's', 'data.s'),
+      tradeId: integerField(data, 't', 'data.t'),
+      tradeTimeMs: integerField(data, 'T', 'data.T'),
+      priceTicks: steps(data.p, scales.price, 'data.p', 'price', scales.spec.tickSize),
+      lots: steps(data.q, scales.size, 'data.q', 'quantity', scales.spec.sizeIncrement),
+      takerSide: maker ? 'sell' : 'buy',
+    };
+  }
   return { kind: 'other', line, stream };
 }
 
 /**
  * Parses one line of an hftbacktest Binance capture, `<local_receive_ns> <json>`, where the JSON is a combined-stream
- * message (`…@depth…`, `…@bookTicker`, others) or a REST depth snapshot. Prices and sizes are converted from their
+ * message (`…@depth…`, `…@bookTicker`, `…@trade`, others) or a REST depth snapshot. Prices and sizes are converted from their
  * decimal strings to integer ticks and lots exactly; a value off the increment, a missing field or bad JSON is a
  * typed error naming the line, field and value. `source` names the file in errors.
  */

@@ -1,6 +1,7 @@
 import type { Decimal } from '../../domain/decimal.js';
 import { type InputError, inputError } from '../../input/input-error.js';
-import { type CaptureScales, type StepScale, STEPS_OFF_INCREMENT, STEPS_TOO_LARGE, parseStepsAt } from './binance-capture.js';
+import { isCalendarTime } from '../../input/iso-time.js';
+import { type CaptureScales, type StepScale, STEPS_OFF_INCREMENT, STEPS_TOO_LARGE, parseStepsAt, roundedLots } from './binance-capture.js';
 
 /**
  * The sequence fields a venue puts on a message, normalized. Each is undefined when the venue (or the message) has
@@ -135,6 +136,10 @@ export function stepsOf(text: unknown, scale: StepScale, increment: Decimal, fie
   if (typeof text !== 'string') throw new RecordProblem(field, text, `${what} must be a decimal string`);
   const result = parseStepsAt(text, 0, text.length, scale);
   if (result >= 0) return result;
+  if (result === STEPS_OFF_INCREMENT && what === 'size') {
+    const rounded = roundedLots(text, increment);
+    if (rounded !== undefined) return rounded;
+  }
   if (result === STEPS_OFF_INCREMENT) {
     throw new RecordProblem(field, text, `${what} is not a multiple of the increment ${increment}`);
   }
@@ -184,7 +189,7 @@ const ISO_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/;
 /** Returns the microseconds since the epoch of an ISO-8601 UTC time ("2021-04-17T16:43:37.075687Z"), exactly, or throws. */
 export function microsFromIso(value: unknown, field: string): number {
   const match = typeof value === 'string' ? ISO_TIME.exec(value) : null;
-  const seconds = match === null ? Number.NaN : Date.parse(`${match[1]!}Z`);
+  const seconds = match === null || !isCalendarTime(`${match[1]!}Z`) ? Number.NaN : Date.parse(`${match[1]!}Z`);
   if (match === null || Number.isNaN(seconds)) throw new RecordProblem(field, value, 'must be an ISO-8601 UTC time');
   const fraction = (match[2] ?? '').padEnd(6, '0').slice(0, 6);
   return seconds * 1000 + Number(fraction);

@@ -1,3 +1,10 @@
+/*
+ * The ccxt adapter in one file (about 800 lines) because its parts share one request door and its state: the rate
+ * limiter, the retry and error mapping, the client-id bookkeeping that resolves a submit of unknown outcome, and the
+ * execution poll that reports fills from the same order map. The pure parts already live beside it: parsing
+ * (parse.ts), errors (errors.ts), capabilities, client-id dialects, clock skew, retry schedule, market stream and
+ * the config-to-options mapping (venue-options.ts).
+ */
 import ccxt, { type Exchange, type MarketInterface as Market, type Order } from 'ccxt';
 import type { KeelConfig } from '../../config/schema.js';
 import type { Clock } from '../../domain/clock.js';
@@ -20,6 +27,7 @@ import {
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleeper, delayAfter, isRetryable } from './retry.js';
 import { type CcxtCredentials, type SecretRedactor, secretRedactor } from './secrets.js';
 import { TokenBucket } from './token-bucket.js';
+import { type VenueRuntime, ccxtVenueOptions } from './venue-options.js';
 
 /** What a {@link CcxtVenue} is built from. Time, waiting and randomness are injected so tests run instantly and replay. */
 export interface CcxtVenueOptions {
@@ -41,6 +49,11 @@ export interface CcxtVenueOptions {
   readonly sandbox?: boolean;
   /** Levels per side in book events. */
   readonly bookDepth?: number;
+  /**
+   * The symbols keel trades on this venue (the configured instruments). Open orders are then listed per symbol and
+   * positions asked for their derivatives only; unset, the venue's symbol-less calls are used.
+   */
+  readonly symbols?: readonly string[];
   /** Receives one line per retry, lookup and reconnect, secrets removed. */
   readonly log?: (line: string) => void;
   /**
@@ -96,6 +109,12 @@ interface WatchedOrder {
  */
 const TRADE_LOOKBACK_MS = 60_000;
 
+/**
+ * The venue order id passed to ccxt when an order is named by keel's client id in the params: absent, not empty —
+ * ccxt forwards an empty id as `orderId=` (Bybit), which the venue reads as a second, contradictory key.
+ */
+const BY_CLIENT_ID = undefined as unknown as string;
+
 const ENDED: ReadonlySet<OrderStatus> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED']);
 
 const REQUIRED = ['createOrder', 'cancelOrder', 'fetchBalance', 'fetchOpenOrders', 'fetchMyTrades'] as const;
@@ -115,7 +134,8 @@ function payloadToVenue(error: PayloadError): VenueError {
 }
 
 /**
- * The venue port over any ccxt exchange (tested: Coinbase Advanced Trade, Binance spot and USDT-M, Kraken). Every ccxt
+ * The venue port over any ccxt exchange (tested offline from recorded answers: Coinbase Advanced Trade, Binance spot
+ * and USDⓈ-M, Kraken, Bybit, OKX; live against keel's emulator). Every ccxt
  * call goes through one door: the token bucket, then the call, then the error mapped once by class, then a retry with
  * backoff for 429, 5xx and timeouts. A submit whose outcome is unknown is never resent blindly: the order is first
  * looked up by keel's client order id. New orders are halted while the venue's clock is too far from ours.
@@ -149,15 +169,19 @@ export class CcxtVenue implements Venue {
     this.policy = options.retry ?? DEFAULT_RETRY_POLICY;
     this.redact = secretRedactor(options.credentials ?? {});
     const log = options.log;
-    this.log = log === undefined ? () => undefined : (line) => log(this.redact(line));
+    // Nothing is logged once closed: the log it writes to may be closed with it.
+    this.log = log === undefined ? () => undefined : (line) => {
+      if (!this.closed) log(this.redact(line));
+    };
     const perSecond = options.requestsPerSecond ?? 1000 / Math.max(1, this.exchange.rateLimit ?? 1000);
     this.bucket = new TokenBucket(perSecond, Math.max(1, options.burst ?? 1), this.clock, this.sleeper);
     this.dialect = clientIdDialect(this.exchange.id);
+    // One request per skew sample: the monitor retries a failed one itself and times each attempt on its own.
     this.skew = has(this.exchange, 'fetchTime')
-      ? new ClockSkewMonitor(this.clock, () => this.call('fetchTime', async () => Number(await this.exchange.fetchTime() ?? NaN)), {
+      ? new ClockSkewMonitor(this.clock, () => this.once('fetchTime', async () => Number(await this.exchange.fetchTime() ?? NaN)), {
           maxSkewMs: options.clockSkew?.maxSkewMs ?? 1000,
           remeasureAfterMs: options.clockSkew?.remeasureAfterMs ?? 60_000,
-        })
+        }, (attempt, error) => this.retryAfter('fetchTime', attempt, error))
       : null;
   }
 
@@ -197,13 +221,25 @@ export class CcxtVenue implements Venue {
     }
   }
 
-  /** Sends a request that is safe to repeat, retrying 429, 5xx and timeouts on the backoff schedule. */
+  /**
+   * Sends a request that is safe to repeat, retrying 429, 5xx and timeouts on the backoff schedule. Once the adapter
+   * is closed it retries no more and returns the last error.
+   */
   private async call<T>(operation: string, fn: () => Promise<T>, symbol?: string): Promise<Result<T, VenueError>> {
     for (let attempt = 1; ; attempt += 1) {
       const result = await this.once(operation, fn, symbol);
-      if (result.ok || !isRetryable(result.error) || attempt > this.policy.maxRetries) return result;
-      await this.backoff(operation, attempt, result.error);
+      if (result.ok || !(await this.retryAfter(operation, attempt, result.error))) return result;
     }
+  }
+
+  /**
+   * Waits out the backoff and returns true when `error` after attempt `attempt` may be retried; false when final, or
+   * once the venue is closed (a retry must not outlive the run, nor log into its closed log).
+   */
+  private async retryAfter(operation: string, attempt: number, error: VenueError): Promise<boolean> {
+    if (!isRetryable(error) || attempt > this.policy.maxRetries || this.closed) return false;
+    await this.backoff(operation, attempt, error);
+    return !this.closed;
   }
 
   private async backoff(operation: string, attempt: number, error: VenueError): Promise<void> {
@@ -269,9 +305,21 @@ export class CcxtVenue implements Venue {
     return parsed.ok ? parsed : err(payloadToVenue(parsed.error));
   }
 
+  /**
+   * Returns the account's derivative positions. With the traded symbols known ({@link CcxtVenueOptions.symbols}) only
+   * their derivatives are asked for, and a spot-only account asks nothing: some venues cannot list positions without a
+   * market or portfolio to name (Coinbase refuses a symbol-less fetchPositions).
+   */
   async positions(): Promise<Result<readonly VenuePosition[], VenueError>> {
     if (!has(this.exchange, 'fetchPositions')) return ok([]);
-    const raw = await this.call('fetchPositions', () => this.exchange.fetchPositions());
+    let wanted: string[] | undefined;
+    if (this.options.symbols !== undefined) {
+      const specs = await this.ensureMarkets();
+      if (!specs.ok) return specs;
+      wanted = this.options.symbols.filter((symbol) => { const kind = specs.value.get(symbol)?.kind; return kind !== undefined && kind !== 'spot'; });
+      if (wanted.length === 0) return ok([]);
+    }
+    const raw = await this.call('fetchPositions', () => this.exchange.fetchPositions(wanted));
     if (!raw.ok) return raw;
     const out: VenuePosition[] = [];
     for (const position of raw.value) {
@@ -415,7 +463,10 @@ export class CcxtVenue implements Venue {
     return ok(emitted);
   }
 
-  /** Stops the execution poll loop; the ccxt exchange itself is the caller's to close. */
+  /**
+   * Stops the execution poll loop and every retry (a call waiting out a backoff returns its last error) and logs
+   * nothing more; the ccxt exchange itself is the caller's to close.
+   */
   close(): void {
     this.closed = true;
     this.watched.clear();
@@ -525,8 +576,8 @@ export class CcxtVenue implements Venue {
     const known = this.venueOrderIds.get(clientOrderId);
     const operation = `fetchOrder ${symbol} ${clientOrderId}`;
     let raw: Result<Order, VenueError> | null = null;
-    if (query !== null) raw = await this.call(operation, () => this.exchange.fetchOrder('', symbol, query(clientOrderId)), symbol);
-    else if (known !== undefined && has(this.exchange, 'fetchOrder')) raw = await this.call(operation, () => this.exchange.fetchOrder(known, symbol), symbol);
+    if (query !== null) raw = await this.call(operation, () => this.exchange.fetchOrder(BY_CLIENT_ID, symbol, query(clientOrderId)), symbol);
+    else if (known !== undefined && has(this.exchange, 'fetchOrder')) raw = await this.call(operation, () => this.exchange.fetchOrder(known, symbol, { ...this.dialect.byVenueId }), symbol);
     if (raw !== null) {
       if (!raw.ok) return raw;
       const parsed = parseOrder(raw.value, sent, this.clock.now());
@@ -559,7 +610,7 @@ export class CcxtVenue implements Venue {
     const cancelParams = this.dialect.cancel;
     let send: () => Promise<Order>;
     if (cancelParams !== null) {
-      send = () => this.exchange.cancelOrder('', symbol, cancelParams(clientOrderId));
+      send = () => this.exchange.cancelOrder(BY_CLIENT_ID, symbol, cancelParams(clientOrderId));
     } else {
       const found = await this.order(symbol, clientOrderId);
       if (!found.ok) return found;
@@ -600,14 +651,25 @@ export class CcxtVenue implements Venue {
     this.reportEnd(order.clientOrderId, 'CANCELED');
   }
 
+  /**
+   * Returns the open orders of `symbol`, or of every traded symbol ({@link CcxtVenueOptions.symbols}) one by one when
+   * none is given: a symbol-less listing covers one market type only on venues that split them (Binance lists spot,
+   * Bybit linear), so recovery would miss an order on the others. Without traded symbols, the venue's symbol-less
+   * listing.
+   */
   async openOrders(symbol?: string): Promise<Result<readonly VenueOrder[], VenueError>> {
     const specs = await this.ensureMarkets();
     if (!specs.ok) return specs;
-    const raw = await this.call(`fetchOpenOrders ${symbol ?? '*'}`, () => this.exchange.fetchOpenOrders(symbol), symbol);
-    if (!raw.ok) return raw;
-    const parsed = this.parseOrders(raw.value, null);
-    if (parsed.ok) for (const order of parsed.value) this.remember(order);
-    return parsed;
+    const lists = symbol === undefined && this.options.symbols !== undefined ? this.options.symbols : [symbol];
+    const out: VenueOrder[] = [];
+    for (const listed of lists) {
+      const raw = await this.call(`fetchOpenOrders ${listed ?? '*'}`, () => this.exchange.fetchOpenOrders(listed), listed);
+      if (!raw.ok) return raw;
+      const parsed = this.parseOrders(raw.value, null);
+      if (!parsed.ok) return parsed;
+      for (const order of parsed.value) out.push(this.remember(order));
+    }
+    return ok(out);
   }
 
   async fills(symbol: string, sinceTs: number): Promise<Result<readonly FillEvent[], VenueError>> {
@@ -716,21 +778,25 @@ export interface CcxtSetupError {
 }
 
 /** What {@link createCcxtVenue} needs besides the config. */
-export interface CcxtVenueDependencies {
-  readonly clock: Clock;
-  readonly sleeper: Sleeper;
-  readonly random: () => number;
-  readonly log?: (line: string) => void;
-  /** Extra ccxt constructor options (URL overrides for keel's emulator, `options`); never credentials. */
+export interface CcxtVenueDependencies extends VenueRuntime {
+  /** Extra ccxt constructor options (URL overrides, `options`, recorded `markets` in tests); never credentials. */
   readonly exchangeOptions?: Record<string, unknown>;
-  /** How often, ms, placed orders are polled for fills while someone listens (see {@link CcxtVenueOptions.executionPollMs}). */
-  readonly executionPollMs?: number;
+}
+
+/**
+ * Returns true when the exchange has sandbox endpoints: ccxt's `setSandboxMode` swaps `urls.api` for `urls.test`, and
+ * an exchange whose `urls.test` is missing (Coinbase, Kraken) would be left requesting `undefined/v2/currencies`.
+ */
+export function hasSandbox(exchange: Pick<Exchange, 'urls'>): boolean {
+  const test = (exchange.urls as Record<string, unknown>).test;
+  return (typeof test === 'string' && test !== '') || (test !== null && typeof test === 'object' && Object.keys(test).length > 0);
 }
 
 /**
  * Builds a ccxt.pro exchange (or plain ccxt when the id has no streaming class) from `config.venue` — credentials
  * from the loaded config, which takes them only from the environment or the secrets file — puts it in sandbox mode
- * when configured, and wraps it in a {@link CcxtVenue} with the configured retry schedule, rate and skew limit.
+ * when configured (refusing with SANDBOX_UNAVAILABLE when the exchange has no sandbox), and wraps it in a
+ * {@link CcxtVenue} with the config's retry schedule, rate and skew limit ({@link ccxtVenueOptions}).
  */
 export function createCcxtVenue(config: KeelConfig, deps: CcxtVenueDependencies): Result<CcxtVenue, CcxtSetupError> {
   const name = config.venue.name;
@@ -745,26 +811,27 @@ export function createCcxtVenue(config: KeelConfig, deps: CcxtVenueDependencies)
     ...(config.venue.api_secret !== undefined && { secret: config.venue.api_secret }),
     ...(config.venue.api_passphrase !== undefined && { password: config.venue.api_passphrase }),
   };
-  const exchange = new constructor({ ...deps.exchangeOptions, ...credentials, enableRateLimit: false, verbose: false });
+  const extra = deps.exchangeOptions ?? {};
+  const exchange = new constructor({
+    ...extra,
+    ...credentials,
+    enableRateLimit: false,
+    verbose: false,
+    // Recovery lists every open order once at start without a symbol; Binance's client refuses that unless told the
+    // heavier request weight is intended.
+    options: { warnOnFetchOpenOrdersWithoutSymbol: false, ...(extra.options as Record<string, unknown> | undefined) },
+  });
   if (config.venue.sandbox) {
+    const refused: CcxtSetupError = {
+      code: 'SANDBOX_UNAVAILABLE',
+      message: `venue.sandbox is true but ${name} has no sandbox (test) endpoints in ccxt; set venue.sandbox: false to trade its live endpoints`,
+    };
+    if (!hasSandbox(exchange)) return err(refused);
     try {
       exchange.setSandboxMode(true);
     } catch {
-      return err({ code: 'SANDBOX_UNAVAILABLE', message: `venue.sandbox is true but ${name} has no sandbox in ccxt; set venue.sandbox: false to trade live` });
+      return err(refused);
     }
   }
-  const retry = config.execution.retry;
-  return ok(new CcxtVenue({
-    exchange,
-    clock: deps.clock,
-    sleeper: deps.sleeper,
-    random: deps.random,
-    retry: { maxRetries: config.execution.max_order_retries, baseDelayMs: retry.base_delay_ms, maxDelayMs: retry.max_delay_ms, jitterMs: retry.jitter_ms },
-    credentials,
-    ...(config.venue.rate_limit_per_second !== undefined && { requestsPerSecond: config.venue.rate_limit_per_second }),
-    clockSkew: { maxSkewMs: config.venue.clock_skew_max_ms },
-    sandbox: config.venue.sandbox,
-    ...(deps.log !== undefined && { log: deps.log }),
-    ...(deps.executionPollMs !== undefined && { executionPollMs: deps.executionPollMs }),
-  }));
+  return ok(new CcxtVenue(ccxtVenueOptions(config, exchange, deps, { credentials, sandbox: config.venue.sandbox })));
 }

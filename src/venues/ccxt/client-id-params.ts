@@ -16,6 +16,8 @@ export interface ClientIdDialect {
    * submit is then resolved by looking the client id up: an order already holding it makes the refusal a duplicate.
    */
   readonly duplicateAsInvalidOrder: boolean;
+  /** Extra `fetchOrder(venueOrderId, symbol, params)` params a look-up by the venue's id needs (none on most venues). */
+  readonly byVenueId: Record<string, string>;
 }
 
 const BINANCE: ClientIdDialect = {
@@ -23,19 +25,28 @@ const BINANCE: ClientIdDialect = {
   query: (id) => ({ origClientOrderId: id }),
   cancel: (id) => ({ origClientOrderId: id }),
   duplicateAsInvalidOrder: true,
+  byVenueId: {},
 };
 
 const DIALECTS: Readonly<Record<string, ClientIdDialect>> = {
   binance: BINANCE,
   binanceusdm: BINANCE,
   binancecoinm: BINANCE,
-  coinbase: { submit: (id) => ({ client_order_id: id }), query: null, cancel: null, duplicateAsInvalidOrder: false },
-  coinbaseadvanced: { submit: (id) => ({ client_order_id: id }), query: null, cancel: null, duplicateAsInvalidOrder: false },
-  kraken: { submit: (id) => ({ clientOrderId: id }), query: null, cancel: (id) => ({ cl_ord_id: id }), duplicateAsInvalidOrder: false },
+  coinbase: { submit: (id) => ({ client_order_id: id }), query: null, cancel: null, duplicateAsInvalidOrder: false, byVenueId: {} },
+  coinbaseadvanced: { submit: (id) => ({ client_order_id: id }), query: null, cancel: null, duplicateAsInvalidOrder: false, byVenueId: {} },
+  kraken: { submit: (id) => ({ clientOrderId: id }), query: null, cancel: (id) => ({ cl_ord_id: id }), duplicateAsInvalidOrder: false, byVenueId: {} },
+  // Bybit v5 names it orderLinkId. It is not queried by it: ccxt's bybit fetchOrder, asked without a venue id, fails
+  // with a TypeError instead of OrderNotFound when nothing matches, which would hide a lost submit; the open and closed
+  // lists are scanned instead. By venue id, ccxt refuses to query a unified account until told that the query reaches
+  // only the account's last 500 orders (`acknowledged`), which is where an order keel just sent is.
+  bybit: {
+    submit: (id) => ({ clientOrderId: id }), query: null, cancel: (id) => ({ orderLinkId: id }), duplicateAsInvalidOrder: false, byVenueId: { acknowledged: 'true' },
+  },
+  okx: { submit: (id) => ({ clientOrderId: id }), query: (id) => ({ clOrdId: id }), cancel: (id) => ({ clOrdId: id }), duplicateAsInvalidOrder: false, byVenueId: {} },
 };
 
 /** ccxt's unified name, for venues not in the table. */
-const UNIFIED: ClientIdDialect = { submit: (id) => ({ clientOrderId: id }), query: null, cancel: null, duplicateAsInvalidOrder: false };
+const UNIFIED: ClientIdDialect = { submit: (id) => ({ clientOrderId: id }), query: null, cancel: null, duplicateAsInvalidOrder: false, byVenueId: {} };
 
 /** Returns the dialect of the ccxt exchange `exchangeId`. */
 export function clientIdDialect(exchangeId: string): ClientIdDialect {

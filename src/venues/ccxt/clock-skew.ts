@@ -12,6 +12,15 @@ export interface SkewSample {
   readonly roundTripMs: number;
 }
 
+/**
+ * Returns the skew of one round trip: the request left at `sentTs` and its answer, stamped `serverTs` by the venue,
+ * arrived at `receivedTs` (local epoch ms). The venue's stamp is taken to fall at the midpoint.
+ */
+export function skewSample(sentTs: number, serverTs: number, receivedTs: number): SkewSample {
+  const midpoint = sentTs + (receivedTs - sentTs) / 2;
+  return { ts: midpoint, skewMs: serverTs - midpoint, roundTripMs: receivedTs - sentTs };
+}
+
 /** How the skew monitor behaves. */
 export interface ClockSkewOptions {
   /** Largest tolerated |skew|, ms; above it new orders are halted (config `venue.clock_skew_max_ms`). */
@@ -21,9 +30,20 @@ export interface ClockSkewOptions {
 }
 
 /**
+ * Decides whether a failed time request is tried again: resolves true after waiting (the caller's backoff), false
+ * when the failure is final. `attempt` is 1 for the first request.
+ */
+export type RetryAfterFailure = (attempt: number, error: VenueError) => Promise<boolean>;
+
+/**
  * Measures the venue's clock against the injected clock (at start, and again whenever the last measurement is older
  * than `remeasureAfterMs`), and halts new orders while |skew| is above the threshold: a signed request with a
  * skewed timestamp is refused by the venue, and fills stamped by a skewed clock corrupt the event log's order.
+ *
+ * A sample comes from one successful round trip only. `fetchServerTime` sends a single request and never retries;
+ * a failed attempt is retried here (through `retryAfterFailure`), and the next attempt is timed afresh. Timed across
+ * retries, a 503 → 429 → ok sequence would put the backoff waits inside the round trip and report half of them as
+ * skew (about 2,000 ms with the default schedule), halting every order for a minute.
  */
 export class ClockSkewMonitor {
   private last: SkewSample | null = null;
@@ -32,6 +52,7 @@ export class ClockSkewMonitor {
     private readonly clock: Clock,
     private readonly fetchServerTime: () => Promise<Result<number, VenueError>>,
     readonly options: ClockSkewOptions,
+    private readonly retryAfterFailure: RetryAfterFailure = () => Promise.resolve(false),
   ) {}
 
   /** The latest measurement, or null before the first. */
@@ -39,18 +60,22 @@ export class ClockSkewMonitor {
     return this.last;
   }
 
-  /** Measures the skew now. */
+  /** Measures the skew now, on the first time request that succeeds (each attempt timed on its own). */
   async measure(): Promise<Result<SkewSample, VenueError>> {
-    const sent = this.clock.now();
-    const server = await this.fetchServerTime();
-    if (!server.ok) return server;
-    if (!Number.isFinite(server.value)) {
-      return err({ code: 'BROKERAGE_ERROR', retryable: false, message: `the venue's server time is not a number: ${server.value}` });
+    for (let attempt = 1; ; attempt += 1) {
+      const sent = this.clock.now();
+      const server = await this.fetchServerTime();
+      const received = this.clock.now();
+      if (!server.ok) {
+        if (await this.retryAfterFailure(attempt, server.error)) continue;
+        return server;
+      }
+      if (!Number.isFinite(server.value)) {
+        return err({ code: 'BROKERAGE_ERROR', retryable: false, message: `the venue's server time is not a number: ${server.value}` });
+      }
+      this.last = skewSample(sent, server.value, received);
+      return ok(this.last);
     }
-    const received = this.clock.now();
-    const midpoint = sent + (received - sent) / 2;
-    this.last = { ts: midpoint, skewMs: server.value - midpoint, roundTripMs: received - sent };
-    return ok(this.last);
   }
 
   /**

@@ -20,7 +20,12 @@ export const noSecrets: SecretRedactor = (text) => text;
  * Longest first, so a secret that contains another is removed whole.
  */
 export function secretRedactor(credentials: CcxtCredentials): SecretRedactor {
-  const secrets = [credentials.apiKey, credentials.secret, credentials.password]
+  return redactorOf([credentials.apiKey, credentials.secret, credentials.password]);
+}
+
+/** Returns a redactor of any list of secret values (empty and undefined ones ignored), as {@link secretRedactor} does. */
+export function redactorOf(values: readonly (string | undefined)[]): SecretRedactor {
+  const secrets = values
     .filter((value): value is string => value !== undefined && value !== '')
     .flatMap((value) => [value, encodeURIComponent(value)])
     .sort((a, b) => b.length - a.length);

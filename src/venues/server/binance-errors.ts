@@ -25,6 +25,8 @@ export const BinanceErrors = {
   tooManyOrders: (limit: number, windowMs: number): BinanceError =>
     refusal(429, -1015, `Too many new orders; current limit is ${limit} orders per ${windowMs} ms.`),
   invalidMessage: (msg: string): BinanceError => refusal(400, -1013, msg),
+  malformedRequest: (msg: string): BinanceError => refusal(400, -1000, msg),
+  payloadTooLarge: (limitBytes: number): BinanceError => refusal(413, -1000, `Request body is larger than ${limitBytes} bytes.`),
   timestampOutsideWindow: (): BinanceError => refusal(400, -1021, 'Timestamp for this request is outside of the recvWindow.'),
   timestampAhead: (): BinanceError => refusal(400, -1021, "Timestamp for this request was 1000ms ahead of the server's time."),
   badSignature: (): BinanceError => refusal(400, -1022, 'Signature for this request is not valid.'),

@@ -1,3 +1,8 @@
+/*
+ * Over 400 lines: the one router of the Binance dialect. REST routes and WebSocket streams share the exchange, the
+ * fault plan, the request queue and the listen keys, so they live together; what clients send is parsed, without
+ * trusting it, in request-input.ts.
+ */
 import { createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +16,7 @@ import type { EmulatorExchange, NewOrder, PublicMessage } from './emulator-excha
 import { FaultPlan, NO_FAULT_RATES } from './fault-plan.js';
 import type { MarketFeed } from './market-feed.js';
 import { type ApiCredentials, verifyApiKey, verifySignedRequest } from './request-auth.js';
+import { MAX_BODY_BYTES, decimalParam, intParam, parseClientRequest, parseRequestTarget, printable, readBody } from './request-input.js';
 
 /** How the Binance-dialect server is set up. */
 export interface BinanceServerOptions {
@@ -30,7 +36,17 @@ export interface BinanceServerOptions {
   readonly holdMs?: number;
   /** 0 (the default) takes any free port. The server listens on 127.0.0.1 only. */
   readonly port?: number;
+  /**
+   * Told of a bug met while serving one request or message (the request is answered -1000 and the server keeps
+   * serving); `keel venue serve` prints it as one line. Never told of a client's bad input: that is a typed refusal.
+   */
+  readonly onInternalError?: (error: unknown) => void;
 }
+
+/** Largest WebSocket message the server accepts, bytes; a larger one closes the connection (1009). */
+export const MAX_WS_MESSAGE_BYTES = 65_536;
+/** Streams one WebSocket connection may hold (Binance's limit per connection). */
+export const MAX_STREAMS_PER_CONNECTION = 1024;
 
 /** What a handler answers: a JSON body, or Binance's refusal. */
 type Reply = Result<unknown, BinanceError>;
@@ -46,6 +62,18 @@ interface StreamClient {
 const CLIENT_ORDER_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const STREAM_NAME = /^[a-z0-9]+@(depth|trade|bookTicker)(@(100|1000)ms)?$/i;
 
+/** The one wallet (sapi) endpoint served: the account's commission per symbol, which ccxt reads for trading fees. */
+const TRADE_FEE_PATH = '/sapi/v1/asset/tradeFee';
+
+/**
+ * Returns the route path of a REST URL path: `/api/v3/order` → `/order`, the trade-fee endpoint as itself; null for a
+ * path the emulator does not serve.
+ */
+function apiPath(pathname: string): string | null {
+  if (pathname.startsWith('/api/v3/')) return pathname.slice('/api/v3'.length);
+  return pathname === TRADE_FEE_PATH ? TRADE_FEE_PATH : null;
+}
+
 /** Returns the public stream a subscription name receives: `btcusdt@depth@100ms` → `btcusdt@depth`. */
 function baseStream(name: string): string {
   const [symbol = '', kind = ''] = name.split('@');
@@ -60,7 +88,7 @@ function baseStream(name: string): string {
  */
 export class BinanceServer {
   private readonly http: Server;
-  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
   private readonly clients = new Set<StreamClient>();
   private readonly listenKeys = new Set<string>();
   private readonly held = new Set<ServerResponse>();
@@ -72,17 +100,35 @@ export class BinanceServer {
   private generatedIds = 0;
   private listenKeySeq = 0;
   private closed = false;
+  /** Bugs met while serving (see {@link BinanceServerOptions.onInternalError}); 0 on a healthy server. */
+  internalErrors = 0;
   private readonly unsubscribe: Array<() => void> = [];
 
   private constructor(private readonly options: BinanceServerOptions) {
     this.faults = options.faults ?? new FaultPlan(NO_FAULT_RATES, 1);
     this.holdMs = options.holdMs ?? 30_000;
     this.http = createServer((req, res) => {
-      void this.onRequest(req, res);
+      this.onRequest(req, res).catch((error: unknown) => {
+        this.internalError(error);
+        sendError(res, BinanceErrors.unknown('An unknown error occurred while processing the request.'));
+      });
     });
-    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.onUpgrade(req, socket, head);
+      } catch (error) {
+        this.internalError(error);
+        socket.destroy();
+      }
+    });
     this.unsubscribe.push(options.exchange.onPublic((message) => this.onPublic(message)));
     this.unsubscribe.push(options.exchange.onUser((payload) => this.onUser(payload)));
+  }
+
+  /** Counts a bug met while serving and tells the owner; the request or message that met it is refused. */
+  private internalError(error: unknown): void {
+    this.internalErrors += 1;
+    this.options.onInternalError?.(error);
   }
 
   /** Starts listening on 127.0.0.1 and returns the running server. */
@@ -153,11 +199,23 @@ export class BinanceServer {
   // -------------------------------------------------------------------------------------------------------- REST
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawBody = await readBody(req);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const target = parseRequestTarget(req.url);
     const method = req.method ?? 'GET';
-    if (!url.pathname.startsWith('/api/v3/')) {
-      send(res, 404, { code: -1000, msg: `Unknown endpoint ${method} ${url.pathname}` });
+    const body = await readBody(req);
+    if (!body.ok) {
+      // The rest of an oversize body is not read: answer, then close the connection it is still arriving on.
+      res.once('finish', () => req.socket.destroy());
+      sendError(res, BinanceErrors.payloadTooLarge(MAX_BODY_BYTES), { connection: 'close' });
+      return;
+    }
+    const rawBody = body.value;
+    if (target === null) {
+      sendError(res, BinanceErrors.malformedRequest('The request target must be a path such as /api/v3/ping.'));
+      return;
+    }
+    const path = apiPath(target.path);
+    if (path === null) {
+      send(res, 404, { code: -1000, msg: `Unknown endpoint ${method} ${printable(target.path)}` });
       return;
     }
     const fault = this.faults.nextRequest();
@@ -173,7 +231,7 @@ export class BinanceServer {
       sendError(res, BinanceErrors.tooManyRequests(this.options.requestLimit?.requests ?? 6000, this.options.requestLimit?.windowMs ?? 60_000), { 'retry-after': '1' });
       return;
     }
-    const params = new URLSearchParams(url.search);
+    const params = new URLSearchParams(target.query);
     for (const [key, value] of new URLSearchParams(rawBody)) params.append(key, value);
     const header = req.headers['x-mbx-apikey'];
     const apiKeyHeader = Array.isArray(header) ? header[0] : header;
@@ -181,8 +239,8 @@ export class BinanceServer {
       await this.advance();
       const limited = this.checkRequestLimit();
       if (limited !== null) return err(limited);
-      return this.route(method, url.pathname.slice('/api/v3'.length), params, {
-        apiKeyHeader, rawQuery: url.search.replace(/^\?/, ''), rawBody, params,
+      return this.route(method, path, params, {
+        apiKeyHeader, rawQuery: target.query, rawBody, params,
       });
     });
     if (fault === 'drop') {
@@ -258,19 +316,25 @@ export class BinanceServer {
       case 'DELETE /order':
       case 'GET /openOrders':
       case 'GET /myTrades':
-      case 'GET /account': {
+      case 'GET /account':
+      case `GET ${TRADE_FEE_PATH}`: {
         const refused = auth();
         if (refused !== null) return err(refused);
         return this.signedRoute(route, params);
       }
       default:
-        return err({ status: 404, code: -1000, msg: `Unknown endpoint ${route}` });
+        return err({ status: 404, code: -1000, msg: `Unknown endpoint ${printable(route)}` });
     }
   }
 
   private async signedRoute(route: string, params: URLSearchParams): Promise<Reply> {
     const exchange = this.options.exchange;
     if (route === 'GET /account') return ok(await exchange.account());
+    if (route === `GET ${TRADE_FEE_PATH}`) {
+      if (!params.has('symbol')) return ok(exchange.tradeFees(undefined));
+      const symbol = this.symbolParam(params);
+      return symbol.ok ? ok(exchange.tradeFees(symbol.value)) : symbol;
+    }
     if (route === 'GET /openOrders') {
       if (!params.has('symbol')) return ok(exchange.openOrders(undefined));
       const symbol = this.symbolParam(params);
@@ -380,16 +444,20 @@ export class BinanceServer {
   // --------------------------------------------------------------------------------------------------- WebSocket
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname;
+    const target = parseRequestTarget(req.url);
+    if (target === null) {
+      socket.destroy();
+      return;
+    }
+    const path = target.path;
     let client: Omit<StreamClient, 'socket'>;
     if (path === '/stream') {
-      const streams = (url.searchParams.get('streams') ?? '').split('/').filter((name) => STREAM_NAME.test(name));
+      const streams = (new URLSearchParams(target.query).get('streams') ?? '').split('/').filter((name) => STREAM_NAME.test(name)).slice(0, MAX_STREAMS_PER_CONNECTION);
       client = { combined: true, streams: new Set(streams), listenKey: null };
     } else if (path === '/ws' || path.startsWith('/ws/')) {
       const rest = path.slice('/ws/'.length);
       if (this.listenKeys.has(rest)) client = { combined: false, streams: new Set(), listenKey: rest };
-      else client = { combined: false, streams: new Set(rest.split('/').filter((name) => STREAM_NAME.test(name))), listenKey: null };
+      else client = { combined: false, streams: new Set(rest.split('/').filter((name) => STREAM_NAME.test(name)).slice(0, MAX_STREAMS_PER_CONNECTION)), listenKey: null };
     } else {
       socket.destroy();
       return;
@@ -399,25 +467,33 @@ export class BinanceServer {
       this.clients.add(connected);
       ws.on('close', () => this.clients.delete(connected));
       ws.on('error', () => this.clients.delete(connected));
-      ws.on('message', (data: Buffer) => this.onClientMessage(connected, data.toString('utf8')));
+      ws.on('message', (data: Buffer) => {
+        try {
+          this.onClientMessage(connected, data.toString('utf8'));
+        } catch (error) {
+          this.internalError(error);
+          this.sendTo(connected, { error: { code: 0, msg: 'Internal error.' }, id: null });
+        }
+      });
     });
   }
 
   /** Handles Binance's live subscribing: SUBSCRIBE, UNSUBSCRIBE and LIST_SUBSCRIPTIONS, answered by `id`. */
   private onClientMessage(client: StreamClient, text: string): void {
-    let message: { method?: unknown; params?: unknown; id?: unknown };
-    try {
-      message = JSON.parse(text) as typeof message;
-    } catch {
-      this.sendTo(client, { error: { code: 3, msg: 'Invalid JSON: expected value at line 1 column 1' } });
+    const message = parseClientRequest(text);
+    if (!message.ok) {
+      this.sendTo(client, message.error);
       return;
     }
-    const id = message.id ?? null;
-    const names = Array.isArray(message.params) ? message.params.filter((name): name is string => typeof name === 'string') : [];
-    switch (message.method) {
+    const { method, names, id } = message.value;
+    switch (method) {
       case 'SUBSCRIBE':
         if (names.some((name) => !STREAM_NAME.test(name))) {
           this.sendTo(client, { error: { code: 2, msg: 'Invalid request: unknown stream name' }, id });
+          return;
+        }
+        if (new Set([...client.streams, ...names]).size > MAX_STREAMS_PER_CONNECTION) {
+          this.sendTo(client, { error: { code: 2, msg: `Invalid request: at most ${MAX_STREAMS_PER_CONNECTION} streams per connection` }, id });
           return;
         }
         for (const name of names) client.streams.add(name);
@@ -458,19 +534,6 @@ export class BinanceServer {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= 65_536) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
-  });
-}
-
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers }).end(JSON.stringify(body));
@@ -478,20 +541,4 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 function sendError(res: ServerResponse, error: BinanceError, headers: Record<string, string> = {}): void {
   send(res, error.status, { code: error.code, msg: error.msg }, headers);
-}
-
-function intParam(params: URLSearchParams, name: string, fallback: number, min: number, max: number): Result<number, BinanceError> {
-  const text = params.get(name);
-  if (text === null) return ok(fallback);
-  if (!/^\d+$/.test(text)) return err(BinanceErrors.badParameter(name, `${min} to ${max}`));
-  const value = Number(text);
-  if (value < min || value > max) return err(BinanceErrors.badParameter(name, `${min} to ${max}`));
-  return ok(value);
-}
-
-function decimalParam(params: URLSearchParams, name: string): Result<Decimal, BinanceError> {
-  const text = params.get(name);
-  if (text === null || text === '') return err(BinanceErrors.mandatoryParameter(name));
-  const parsed = Decimal.parse(text);
-  return parsed.ok ? ok(parsed.value) : err(BinanceErrors.badParameter(name, 'a decimal number'));
 }

@@ -554,6 +554,17 @@ export class EmulatorExchange {
     };
   }
 
+  /**
+   * GET /sapi/v1/asset/tradeFee: the commission the exchange really charges each listed symbol (`symbol` alone when
+   * given), in Binance's shape. ccxt's binance client reads it for fetchTradingFee(s), so a client learns the emulator's
+   * rates (0.001 by default) from the venue instead of assuming a schedule.
+   */
+  tradeFees(symbol: string | undefined): Array<{ symbol: string; makerCommission: string; takerCommission: string }> {
+    return [...this.markets.keys()]
+      .filter((listed) => symbol === undefined || listed === symbol)
+      .map((listed) => ({ symbol: listed, makerCommission: wire(this.makerRate), takerCommission: wire(this.takerRate) }));
+  }
+
   private async balanceList(): Promise<Array<{ asset: string; free: string; locked: string }>> {
     const balances = await this.venue.balances();
     if (!balances.ok) return [];

@@ -49,6 +49,8 @@ export interface EmulatorConfig {
   readonly orderRateLimit?: { readonly orders: number; readonly windowMs: number } | null;
   readonly tickMs?: number;
   readonly holdMs?: number;
+  /** Told of a bug met while serving one request (see `BinanceServerOptions.onInternalError`). */
+  readonly onInternalError?: (error: unknown) => void;
 }
 
 /** A running emulator: the server and the exchange behind it. */
@@ -95,6 +97,7 @@ export async function startEmulator(config: EmulatorConfig): Promise<Result<Runn
     faults: new FaultPlan(config.faults ?? NO_FAULT_RATES, config.faultSeed ?? seed), requestLimit: config.requestLimit ?? null,
     ...(config.tickMs === undefined ? {} : { tickMs: config.tickMs }), ...(config.holdMs === undefined ? {} : { holdMs: config.holdMs }),
     port: config.port ?? 0,
+    ...(config.onInternalError === undefined ? {} : { onInternalError: config.onInternalError }),
   });
   const banner = {
     rest: server.restUrl, ws: server.wsUrl, stream: `ws://127.0.0.1:${server.port}/stream`, apiKey: config.apiKey,

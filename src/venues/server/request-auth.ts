@@ -26,17 +26,30 @@ export interface SignedRequestParts {
   readonly params: URLSearchParams;
 }
 
-/** Removes the `signature=…` parameter from a raw parameter string, keeping every other byte as sent. */
-function withoutSignature(raw: string): { readonly rest: string; readonly signature: string | undefined } {
-  let signature: string | undefined;
+/**
+ * Removes the `signature=…` parameter from a raw parameter string, keeping every other byte as sent. The signature is
+ * returned %-decoded, or null when its %-encoding is broken (`%E0%A4%A`): `decodeURIComponent` throws on that, and the
+ * throw used to end the emulator; it is now a bad signature like any other.
+ */
+function withoutSignature(raw: string): { readonly rest: string; readonly signature: string | null | undefined } {
+  let signature: string | null | undefined;
   const kept = raw.split('&').filter((part) => {
     if (part.startsWith('signature=')) {
-      signature = decodeURIComponent(part.slice('signature='.length));
+      signature = percentDecoded(part.slice('signature='.length));
       return false;
     }
     return true;
   });
   return { rest: kept.join('&'), signature };
+}
+
+/** Returns the %-decoded text, or null when its %-encoding is not valid UTF-8. */
+function percentDecoded(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Returns the HMAC-SHA256 hex signature Binance expects of a parameter string. */
@@ -64,8 +77,9 @@ export function verifySignedRequest(parts: SignedRequestParts, credentials: ApiC
   if (serverTimeMs - timestamp > recvWindow) return err(BinanceErrors.timestampOutsideWindow());
   const query = withoutSignature(parts.rawQuery);
   const body = withoutSignature(parts.rawBody);
-  const signature = query.signature ?? body.signature;
+  const signature = query.signature !== undefined ? query.signature : body.signature;
   if (signature === undefined) return err(BinanceErrors.mandatoryParameter('signature'));
+  if (signature === null) return err(BinanceErrors.badSignature());
   const expected = Buffer.from(signParams(credentials.apiSecret, query.rest + body.rest), 'utf8');
   const given = Buffer.from(signature.toLowerCase(), 'utf8');
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return err(BinanceErrors.badSignature());

@@ -1,472 +1,401 @@
 import type { OrderSide } from '../../domain/order.js';
-import { type Result, err, ok } from '../../domain/result.js';
+import type { DeltaBook, SimLevel } from './market-input.js';
+import { MarketLadder } from './market-ladder.js';
+import { aheadAfterDepletion, shareOfPrint } from './queue-position.js';
 
-/**
- * The core of the simulated exchange: a price-time-priority limit order book for one instrument that matches
- * incoming orders against resting ones. Prices are integer ticks and sizes integer lots, in plain `number`s (exact
- * below 2^53), so every comparison and sum is exact.
+/*
+ * The simulator's matching core for one instrument: SimulatedVenue has one per instrument, and the `matching`
+ * benchmark times exactly these calls. It holds two things and matches between them:
  *
- * Data structures and costs (L = active price levels on one side, F = fills an order makes, C = levels it crosses):
- * - Each price level is an intrusive doubly-linked list of resting orders in time order, with its total lots.
- * - `Map` id → node gives a resting order in O(1); unlinking it from its level is O(1). The same map refuses a
- *   duplicate id among open orders (the venue rule the baseline books follow too); `rememberAllIds` widens that to
- *   every id ever accepted, at the cost of a set that only grows.
- * - Each side keeps its levels in a `Map` tick → level and in an array sorted from the worst price to the best, so
- *   the best level is the last element. Removing the best level (what matching does) is an O(1) pop; adding or
- *   removing any other level is a binary search plus a splice, O(log L + L) with a tiny constant (a memmove of
- *   pointers; L is a few hundred in practice).
- * - submit: O(F + C) plus, when the rest is posted at a new price, O(log L + L). FOK first sums the crossable
- *   quantity level by level, O(C), before it touches the book.
- * - cancel: O(1) unless it empties a level other than the best, then O(log L + L).
- * - best bid/ask, depth at a price, order lookup, open order count: O(1).
+ * - the recorded market's liquidity, per side a {@link MarketLadder} (what the feed says rests at each price, less what
+ *   prints and our taker orders took since);
+ * - our resting orders, in price-time priority: per side the prices where we rest, each an intrusive doubly-linked
+ *   list of our orders in time order (O(1) to append and to unlink), with, per order, the market's lots queued ahead
+ *   of it at its price (queue-position.ts).
  *
- * Resting order and level nodes are pooled, so resting and removing an order does not allocate beyond the `Map`
- * entry; a submit allocates its outcome, and one object per fill.
+ * Every event the simulator matches on is one call here, and none scans orders it does not concern:
+ * - a level of the feed changes: {@link MatchingEngine.applyLevel}, O(1) to resize a market level and O(log L) to add
+ *   or remove one (L levels a side), plus O(k) for our k orders at that price, found by one map lookup;
+ * - a print on the tape: {@link MatchingEngine.trade}, O(1) when it reaches none of our orders (one comparison with our
+ *   best price on the maker side), else O(our orders it reaches);
+ * - one of our orders takes liquidity: {@link MatchingEngine.take} consumes the market's levels from the best,
+ *   O(c log L) for the c levels it crosses; {@link MatchingEngine.crossableLots} (a FOK's depth) and
+ *   {@link MatchingEngine.worstTicks} (a market order's funds check) read them without changing them, O(c log c);
+ * - one of our orders rests or leaves: {@link MatchingEngine.rest} and {@link MatchingEngine.remove}, O(1) unless it
+ *   opens or empties a price of ours (then O(log P + P) for our P prices, a handful).
+ *
+ * Our orders never trade with each other: a taker walks only the market's liquidity, and a resting order fills only
+ * from the tape (never because the feed's book crossed it), as the simulator documents. Fills are decided here and
+ * booked by a {@link FillSink} (the simulator's ledger, fees and reports); the sink may book fewer lots than offered
+ * (a reduce-only order capped by the position) and may take orders off the book while a print is being shared out.
+ *
+ * Prices are integer ticks and sizes integer lots in plain `number`s (exact below 2^53), so every comparison and sum
+ * is exact. `T` is what the simulator knows an order by; the engine only hands it back to the sink.
  */
 
-/** How an order is priced: LIMIT at `priceTicks` or better, MARKET at whatever rests. */
-export type MatchOrderType = 'LIMIT' | 'MARKET';
+/** A side of the book: bids are where buys rest, asks where sells rest. */
+export type BookSide = 'bid' | 'ask';
 
-/** How long an order may stay: GTC rests its rest; IOC cancels it; FOK fills fully at once or not at all. */
-export type MatchTimeInForce = 'GTC' | 'IOC' | 'FOK';
-
-/** An order given to the engine. */
-export interface MatchOrder {
-  /** Unique among the engine's open orders (or, with `rememberAllIds`, among every order it ever accepted). */
-  readonly id: string;
-  readonly side: OrderSide;
-  readonly type: MatchOrderType;
-  readonly timeInForce: MatchTimeInForce;
-  /** Limit price in ticks, a positive safe integer; null for MARKET. */
-  readonly priceTicks: number | null;
-  /** Size in lots, a positive safe integer. */
-  readonly lots: number;
-  /** Rest only: refuse the order if any part of it would take liquidity. LIMIT GTC only. */
-  readonly postOnly: boolean;
+/** Decides how fills are booked: the engine says who trades how much at what price; the sink books it. */
+export interface FillSink<T> {
+  /**
+   * A print reached our resting `order`: books up to `lots` of it as maker at `priceTicks` (the order's own price).
+   * Returns the lots booked (fewer, even 0, when the order may not take them all). It may take orders off the book.
+   */
+  makerFill(order: RestingOrder<T>, priceTicks: number, lots: number): number;
+  /** Our order `taker` takes `lots` resting at `priceTicks` in the market: returns the lots booked (0 stops the walk). */
+  takerFill(taker: T, priceTicks: number, lots: number): number;
 }
 
-/** One execution between a resting (maker) order and an incoming (taker) order. */
-export interface MatchFill {
-  readonly makerOrderId: string;
-  readonly takerOrderId: string;
-  /** The maker's price, in ticks. */
-  readonly priceTicks: number;
-  readonly lots: number;
-  readonly makerSide: OrderSide;
+/** One of our orders resting in the engine, linked into the time queue of its price. */
+export class RestingOrder<T> {
+  /** Lots of other traders queued ahead of it at its price (see queue-position.ts). */
+  ahead = 0;
+  /** @internal */ prev: RestingOrder<T> | null = null;
+  /** @internal */ next: RestingOrder<T> | null = null;
+  /** @internal The price it rests at; null once it left the book. */
+  level: OurLevel<T> | null = null;
+  /** @internal When it came to rest, in the engine's sequence: a print reaches only orders resting before it began. */
+  restSeq = 0;
+  /** @internal The last print that offered it lots (so a print restarting a queue's walk offers it nothing twice). */
+  visitedBy = 0;
+  /** @internal The lots a print at its price gives it, decided before any is booked. */
+  share = 0;
+
+  /**
+   * @param owner What the simulator knows the order by.
+   * @param remaining Lots it still wants (a positive safe integer); the engine lowers it as the order fills.
+   */
+  constructor(readonly owner: T, readonly side: OrderSide, readonly priceTicks: number, public remaining: number) {}
+
+  /** Whether it is on the book. */
+  get resting(): boolean {
+    return this.level !== null;
+  }
 }
 
-/** Why the engine refused an order. Stable codes; nothing about the book changed. */
-export type MatchRejectionCode =
-  /** An order with this id rests on the book (with `rememberAllIds`: was ever accepted by this engine). */
-  | 'DUPLICATE_ORDER_ID'
-  /** A post-only order would have crossed the opposite best price. */
-  | 'POST_ONLY_WOULD_TAKE'
-  /** Lots are not a positive safe integer. */
-  | 'INVALID_QUANTITY'
-  /** A LIMIT price is not a positive safe integer, or a MARKET order carries one. */
-  | 'INVALID_PRICE'
-  /** Post-only on a MARKET, IOC or FOK order: it could never rest. */
-  | 'INVALID_POST_ONLY';
-
-export interface MatchRejection {
-  readonly code: MatchRejectionCode;
-  readonly message: string;
-}
-
-/**
- * What became of a submitted order. `filled`: fully executed. `resting`: all of it rests. `partially_filled_resting`:
- * some executed and the rest rests. `canceled_remainder`: some or none executed and the rest was canceled (MARKET,
- * IOC, or a FOK that could not fill fully). `rejected`: refused, see `rejection`.
- */
-export type SubmitStatus = 'rejected' | 'resting' | 'filled' | 'partially_filled_resting' | 'canceled_remainder';
-
-/**
- * The outcome of a submit. For an accepted order filledLots + restingLots + canceledLots = its lots; a rejected order
- * has all three zero and no fills.
- */
-export interface SubmitOutcome {
-  readonly status: SubmitStatus;
-  readonly orderId: string;
-  /** Executions in the order they happened: best price first, then time priority within a price. */
-  readonly fills: readonly MatchFill[];
-  readonly filledLots: number;
-  /** Lots left resting on the book. */
-  readonly restingLots: number;
-  /** Lots canceled at once (MARKET, IOC, unfillable FOK). */
-  readonly canceledLots: number;
-  /** Why it was refused; null unless `status` is 'rejected'. */
-  readonly rejection: MatchRejection | null;
-}
-
-/** A resting order as a query sees it: a copy, not a live view. */
-export interface RestingOrderView {
-  readonly id: string;
-  readonly side: OrderSide;
-  readonly priceTicks: number;
-  /** The size it was submitted with, in lots. */
-  readonly lots: number;
-  readonly filledLots: number;
-  readonly restingLots: number;
-  /** Arrival sequence number in this engine (time priority). */
-  readonly sequence: number;
-}
-
-/** What a successful cancel removed. */
-export interface CanceledOrder {
-  readonly id: string;
-  readonly side: OrderSide;
-  readonly priceTicks: number;
-  /** Lots removed from the book. */
-  readonly canceledLots: number;
-  readonly filledLots: number;
-}
-
-/** Why a cancel failed: the id is not resting (never seen, already filled or already canceled). */
-export interface CancelRejection {
-  readonly code: 'UNKNOWN_ORDER';
-  readonly message: string;
-}
-
-const NO_FILLS: readonly MatchFill[] = Object.freeze([]);
-
-/** A resting order, linked into its price level's time queue. */
-class OrderNode {
-  id = '';
-  side: OrderSide = 'buy';
-  priceTicks = 0;
-  lots = 0;
-  restingLots = 0;
-  sequence = 0;
-  prev: OrderNode | null = null;
-  next: OrderNode | null = null;
-  level: PriceLevel | null = null;
-}
-
-/**
- * The orders resting at one price, oldest first. `totalLots` is the sum of their resting lots. An order's lots ahead
- * in the queue is the sum of `restingLots` from `head` up to it; tracking a position relative to outside liquidity
- * (a simulated queue behind real volume) adds one per-node counter decremented by trades at this price.
- */
-class PriceLevel {
-  priceTicks = 0;
-  totalLots = 0;
+/** Our orders resting at one price, oldest first. */
+class OurLevel<T> {
   count = 0;
-  head: OrderNode | null = null;
-  tail: OrderNode | null = null;
+  head: RestingOrder<T> | null = null;
+  tail: RestingOrder<T> | null = null;
 
-  append(node: OrderNode): void {
-    node.level = this;
-    node.prev = this.tail;
-    node.next = null;
-    if (this.tail === null) this.head = node;
-    else this.tail.next = node;
-    this.tail = node;
-    this.count++;
-    this.totalLots += node.restingLots;
+  constructor(readonly priceTicks: number) {}
+
+  append(order: RestingOrder<T>): void {
+    order.level = this;
+    order.prev = this.tail;
+    order.next = null;
+    if (this.tail === null) this.head = order;
+    else this.tail.next = order;
+    this.tail = order;
+    this.count += 1;
   }
 
-  unlink(node: OrderNode): void {
-    if (node.prev === null) this.head = node.next;
-    else node.prev.next = node.next;
-    if (node.next === null) this.tail = node.prev;
-    else node.next.prev = node.prev;
-    node.prev = null;
-    node.next = null;
-    node.level = null;
-    this.count--;
-    this.totalLots -= node.restingLots;
+  unlink(order: RestingOrder<T>): void {
+    if (order.prev === null) this.head = order.next;
+    else order.prev.next = order.next;
+    if (order.next === null) this.tail = order.prev;
+    else order.next.prev = order.prev;
+    order.prev = null;
+    order.next = null;
+    order.level = null;
+    this.count -= 1;
   }
 }
 
-/** The levels of one side: a Map tick → level, and the levels sorted from the worst price to the best. */
-class Ladder {
-  private readonly byPrice = new Map<number, PriceLevel>();
-  /** Sorted worst → best: ascending prices for bids, descending for asks. */
-  readonly sorted: PriceLevel[] = [];
-  /** +1 for bids (higher is better), −1 for asks. */
-  private readonly direction: number;
+/** The prices where our orders rest on one side: a map tick → level, and the levels sorted from the worst to the best. */
+class OurLadder<T> {
+  readonly byPrice = new Map<number, OurLevel<T>>();
+  /** Sorted worst → best, so the best is the last element. */
+  readonly sorted: OurLevel<T>[] = [];
 
-  constructor(side: OrderSide) {
-    this.direction = side === 'buy' ? 1 : -1;
-  }
+  /** @param direction +1 for bids (higher is better), −1 for asks. */
+  constructor(private readonly direction: 1 | -1) {}
 
-  get(priceTicks: number): PriceLevel | undefined {
-    return this.byPrice.get(priceTicks);
-  }
-
-  best(): PriceLevel | undefined {
+  best(): OurLevel<T> | undefined {
     return this.sorted[this.sorted.length - 1];
   }
 
-  get size(): number {
-    return this.sorted.length;
+  /** Returns the level at `priceTicks`, creating it when absent. */
+  levelAt(priceTicks: number): OurLevel<T> {
+    let level = this.byPrice.get(priceTicks);
+    if (level !== undefined) return level;
+    level = new OurLevel<T>(priceTicks);
+    this.byPrice.set(priceTicks, level);
+    this.sorted.splice(this.lowerBound(priceTicks), 0, level);
+    return level;
+  }
+
+  /** Returns the best of our levels worse than `priceTicks`, or undefined when none is. */
+  nextWorse(priceTicks: number): OurLevel<T> | undefined {
+    const index = this.lowerBound(priceTicks);
+    return index > 0 ? this.sorted[index - 1] : undefined;
+  }
+
+  release(level: OurLevel<T>): void {
+    this.byPrice.delete(level.priceTicks);
+    const index = this.lowerBound(level.priceTicks);
+    if (this.sorted[index] !== level) throw new Error(`simulator bug: our price level ${level.priceTicks} is not in its ladder`);
+    this.sorted.splice(index, 1);
   }
 
   /** Returns the index of the first level whose price is not worse than `priceTicks` (binary search). */
   private lowerBound(priceTicks: number): number {
     const key = this.direction * priceTicks;
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.direction * this.sorted[mid]!.priceTicks < key) lo = mid + 1;
-      else hi = mid;
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.direction * this.sorted[middle]!.priceTicks < key) low = middle + 1;
+      else high = middle;
     }
-    return lo;
-  }
-
-  add(level: PriceLevel): void {
-    this.byPrice.set(level.priceTicks, level);
-    const best = this.best();
-    if (best === undefined || this.direction * level.priceTicks > this.direction * best.priceTicks) {
-      this.sorted.push(level);
-    } else {
-      this.sorted.splice(this.lowerBound(level.priceTicks), 0, level);
-    }
-  }
-
-  remove(level: PriceLevel): void {
-    this.byPrice.delete(level.priceTicks);
-    const last = this.sorted.length - 1;
-    if (this.sorted[last] === level) {
-      this.sorted.pop();
-      return;
-    }
-    const index = this.lowerBound(level.priceTicks);
-    if (this.sorted[index] !== level) throw new Error(`price level ${level.priceTicks} is not in its ladder`);
-    this.sorted.splice(index, 1);
+    return low;
   }
 }
 
-function isPositiveSafeInteger(value: number): boolean {
-  return Number.isSafeInteger(value) && value > 0;
+/** Whether a print at `printTicks` reaches an order of ours on `makerSide` resting at `restTicks`. */
+function reaches(makerSide: OrderSide, restTicks: number, printTicks: number): boolean {
+  return makerSide === 'buy' ? restTicks >= printTicks : restTicks <= printTicks;
 }
 
-function rejected(orderId: string, code: MatchRejectionCode, message: string): SubmitOutcome {
-  return {
-    status: 'rejected', orderId, fills: NO_FILLS, filledLots: 0, restingLots: 0, canceledLots: 0,
-    rejection: { code, message },
-  };
-}
+/** The simulator's matching core for one instrument; see the module comment for what it holds and what it costs. */
+export class MatchingEngine<T> implements DeltaBook {
+  private readonly marketBids = new MarketLadder(1);
+  private readonly marketAsks = new MarketLadder(-1);
+  private readonly ourBids = new OurLadder<T>(1);
+  private readonly ourAsks = new OurLadder<T>(-1);
+  private restingCount = 0;
+  /** The next {@link RestingOrder.restSeq}; starts at 1 so that an order that never rested is before every print. */
+  private nextRestSeq = 1;
+  /** The number of prints that reached our orders (a print's id for {@link RestingOrder.visitedBy}). */
+  private printSeq = 0;
 
-/** A price-time-priority matching engine for one instrument. See the module comment for costs. */
-export class MatchingEngine {
-  private readonly bids = new Ladder('buy');
-  private readonly asks = new Ladder('sell');
-  private readonly resting = new Map<string, OrderNode>();
-  /** Every id ever accepted, when `rememberAllIds` is set; null otherwise. */
-  private readonly acceptedIds: Set<string> | null;
-  private readonly freeNodes: OrderNode[] = [];
-  private readonly freeLevels: PriceLevel[] = [];
-  private nextSequence = 1;
+  constructor(private readonly sink: FillSink<T>) {}
+
+  // ------------------------------------------------------------------------------------------- the market's book
 
   /**
-   * `rememberAllIds`: refuse an id used by any order this engine ever accepted, not only by a resting one. Off by
-   * default: a lifetime set grows without bound and its lookups cost more than the rest of a submit on a busy book.
+   * Sets the market's lots at a price (a level of the feed; 0 removes it). A decrease is a cancellation somewhere in
+   * the queue: each of our orders at that price moves up by its share of it (queue-position.ts). An increase joins
+   * behind us.
    */
-  constructor(options: { readonly rememberAllIds?: boolean } = {}) {
-    this.acceptedIds = options.rememberAllIds === true ? new Set<string>() : null;
-  }
-
-  /**
-   * Validates, matches and possibly rests an order. Expected refusals (duplicate id, post-only that would take,
-   * invalid values) are returned as a `rejected` outcome and leave the book unchanged.
-   */
-  submit(order: MatchOrder): SubmitOutcome {
-    const { id, side, type, timeInForce, lots } = order;
-    if (!isPositiveSafeInteger(lots)) return rejected(id, 'INVALID_QUANTITY', `lots must be a positive safe integer, not ${lots}`);
-    let limitTicks: number;
-    if (type === 'LIMIT') {
-      if (order.priceTicks === null || !isPositiveSafeInteger(order.priceTicks)) {
-        return rejected(id, 'INVALID_PRICE', `a LIMIT price must be a positive safe integer of ticks, not ${order.priceTicks}`);
-      }
-      limitTicks = order.priceTicks;
-    } else {
-      if (order.priceTicks !== null) return rejected(id, 'INVALID_PRICE', 'a MARKET order carries no price');
-      limitTicks = side === 'buy' ? Infinity : -Infinity;
-    }
-    if (order.postOnly && (type !== 'LIMIT' || timeInForce !== 'GTC')) {
-      return rejected(id, 'INVALID_POST_ONLY', `post-only needs a LIMIT GTC order, not ${type} ${timeInForce}`);
-    }
-    if (this.resting.has(id) || this.acceptedIds?.has(id) === true) {
-      return rejected(id, 'DUPLICATE_ORDER_ID', `order id "${id}" is already in use`);
-    }
-
-    const opposite = side === 'buy' ? this.asks : this.bids;
-    if (order.postOnly) {
-      const best = opposite.best();
-      if (best !== undefined && this.crosses(side, best.priceTicks, limitTicks)) {
-        return rejected(id, 'POST_ONLY_WOULD_TAKE', `post-only ${side} at ${limitTicks} would take the best ${best.priceTicks}`);
-      }
-    }
-    this.acceptedIds?.add(id);
-    const sequence = this.nextSequence++;
-
-    if (timeInForce === 'FOK' && this.crossableLots(opposite, side, limitTicks, lots) < lots) {
-      return { status: 'canceled_remainder', orderId: id, fills: NO_FILLS, filledLots: 0, restingLots: 0, canceledLots: lots, rejection: null };
-    }
-
-    let remaining = lots;
-    let fillList: MatchFill[] | null = null;
-    while (remaining > 0) {
-      const level = opposite.best();
-      if (level === undefined || !this.crosses(side, level.priceTicks, limitTicks)) break;
-      while (remaining > 0) {
-        const maker = level.head;
-        if (maker === null) break;
-        const traded = maker.restingLots < remaining ? maker.restingLots : remaining;
-        remaining -= traded;
-        const fill: MatchFill = { makerOrderId: maker.id, takerOrderId: id, priceTicks: level.priceTicks, lots: traded, makerSide: maker.side };
-        if (fillList === null) fillList = [fill];
-        else fillList.push(fill);
-        if (traded === maker.restingLots) {
-          level.unlink(maker);
-          this.resting.delete(maker.id);
-          this.freeNodes.push(maker);
-        } else {
-          maker.restingLots -= traded;
-          level.totalLots -= traded;
+  applyLevel(side: BookSide, ticks: number, lots: number): void {
+    const market = side === 'bid' ? this.marketBids : this.marketAsks;
+    if (this.restingCount > 0) {
+      // Only our orders at this price care how much the level shrank: its old size is read only for them.
+      const ours = (side === 'bid' ? this.ourBids : this.ourAsks).byPrice.get(ticks);
+      if (ours !== undefined) {
+        const previous = market.lotsAt(ticks);
+        if (lots < previous) {
+          for (let order = ours.head; order !== null; order = order.next) order.ahead = aheadAfterDepletion(order.ahead, previous, lots);
         }
       }
-      if (level.count === 0) this.releaseLevel(opposite, level);
     }
-    const filledLots = lots - remaining;
-    const outFills = fillList ?? NO_FILLS;
-    if (remaining === 0) {
-      return { status: 'filled', orderId: id, fills: outFills, filledLots, restingLots: 0, canceledLots: 0, rejection: null };
+    market.set(ticks, lots);
+  }
+
+  /** Replaces the market's book (a snapshot); our orders' queue positions shrink as {@link applyLevel} would shrink them. */
+  replaceBook(bids: readonly SimLevel[], asks: readonly SimLevel[]): void {
+    const previous: number[] = [];
+    const ours = [...this.orders('bid'), ...this.orders('ask')];
+    for (const order of ours) previous.push(this.marketSide(order.side).lotsAt(order.priceTicks));
+    this.marketBids.replace(bids);
+    this.marketAsks.replace(asks);
+    ours.forEach((order, i) => {
+      order.ahead = aheadAfterDepletion(order.ahead, previous[i]!, this.marketSide(order.side).lotsAt(order.priceTicks));
+    });
+  }
+
+  /** Returns the market's best bid in ticks, or undefined when no bid rests. */
+  bestBidTicks(): number | undefined {
+    return this.marketBids.bestTicks();
+  }
+
+  /** Returns the market's best ask in ticks, or undefined when no ask rests. */
+  bestAskTicks(): number | undefined {
+    return this.marketAsks.bestTicks();
+  }
+
+  /** Returns the market's levels on `side`, best first, as [ticks, lots]. Allocates. */
+  marketLevels(side: BookSide): SimLevel[] {
+    return (side === 'bid' ? this.marketBids : this.marketAsks).levels();
+  }
+
+  /** Whether the market's book has no level at all. */
+  get marketEmpty(): boolean {
+    return this.marketBids.length === 0 && this.marketAsks.length === 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- the tape
+
+  /**
+   * Applies a print of `lots` at `priceTicks` whose taker was on `takerSide`: our orders on the other side that it
+   * reaches fill, best price first and in time order within a price (through our price: up to the print's size;
+   * at it: once the queue ahead has traded), then the print's lots leave the market's level at its price. Returns
+   * the lots of ours the sink booked.
+   */
+  trade(priceTicks: number, lots: number, takerSide: OrderSide): number {
+    const makerSide: OrderSide = takerSide === 'sell' ? 'buy' : 'sell';
+    const ours = makerSide === 'buy' ? this.ourBids : this.ourAsks;
+    const best = ours.best();
+    const filled = best !== undefined && reaches(makerSide, best.priceTicks, priceTicks) ? this.fillFromTape(ours, makerSide, priceTicks, lots) : 0;
+    (makerSide === 'buy' ? this.marketBids : this.marketAsks).reduce(priceTicks, lots);
+    return filled;
+  }
+
+  /**
+   * Shares out a print that reaches our orders on `makerSide`, level by level from our best price. The sink may take
+   * orders off the book (or, called back, rest new ones) while it books a fill, so the walk holds no copy: each level
+   * is found again after the last one, orders that came to rest during the print are skipped, and a queue whose next
+   * order left is walked again from its head, skipping the orders this print already visited.
+   */
+  private fillFromTape(ours: OurLadder<T>, makerSide: OrderSide, priceTicks: number, lots: number): number {
+    const restedBefore = this.nextRestSeq;
+    const print = ++this.printSeq;
+    let left = lots;
+    let level = ours.best();
+    while (level !== undefined && left > 0 && reaches(makerSide, level.priceTicks, priceTicks)) {
+      const levelTicks = level.priceTicks;
+      left = levelTicks === priceTicks ? this.fillAtPrint(level, left, restedBefore, print) : this.fillThrough(level, left, restedBefore, print);
+      level = ours.nextWorse(levelTicks);
     }
-    if (type === 'MARKET' || timeInForce !== 'GTC') {
-      return { status: 'canceled_remainder', orderId: id, fills: outFills, filledLots, restingLots: 0, canceledLots: remaining, rejection: null };
+    return lots - left;
+  }
+
+  /** Through our price the whole level traded there: our orders fill up to the print's size, in time order. Returns what is left. */
+  private fillThrough(level: OurLevel<T>, lots: number, restedBefore: number, print: number): number {
+    let left = lots;
+    let order = level.head;
+    while (order !== null && left > 0) {
+      if (order.restSeq >= restedBefore || order.visitedBy === print) {
+        order = order.next;
+        continue;
+      }
+      order.visitedBy = print;
+      const next = order.next;
+      left -= this.fillMaker(order, Math.min(order.remaining, left));
+      order = next === null || next.level === level ? next : level.head;
     }
-    this.rest(id, side, limitTicks, lots, remaining, sequence);
-    return {
-      status: filledLots === 0 ? 'resting' : 'partially_filled_resting', orderId: id, fills: outFills, filledLots,
-      restingLots: remaining, canceledLots: 0, rejection: null,
-    };
+    return left;
   }
 
-  /** Removes a resting order; fails with UNKNOWN_ORDER when no order with this id rests. */
-  cancel(id: string): Result<CanceledOrder, CancelRejection> {
-    const node = this.resting.get(id);
-    if (node === undefined) return err({ code: 'UNKNOWN_ORDER', message: `no resting order with id "${id}"` });
-    const level = node.level!;
-    const canceled: CanceledOrder = {
-      id, side: node.side, priceTicks: node.priceTicks, canceledLots: node.restingLots, filledLots: node.lots - node.restingLots,
-    };
-    level.unlink(node);
-    this.resting.delete(id);
-    this.freeNodes.push(node);
-    if (level.count === 0) this.releaseLevel(node.side === 'buy' ? this.bids : this.asks, level);
-    return ok(canceled);
+  /**
+   * At our price the print eats the queue from the front (queue-position.ts): each order's share is decided first, what
+   * the print ate ahead of our orders leaves every one's queue, then the shares are booked in time order. Returns what
+   * is left of the print.
+   */
+  private fillAtPrint(level: OurLevel<T>, lots: number, restedBefore: number, print: number): number {
+    let left = lots;
+    let othersConsumed = 0;
+    for (let order = level.head; order !== null; order = order.next) {
+      if (order.restSeq >= restedBefore) continue;
+      const share = shareOfPrint(order.ahead, order.remaining, othersConsumed, left);
+      othersConsumed += share.othersEaten;
+      left -= share.othersEaten + share.filled;
+      order.share = share.filled;
+    }
+    for (let order = level.head; order !== null; order = order.next) {
+      if (order.restSeq < restedBefore) order.ahead = Math.max(0, order.ahead - othersConsumed);
+    }
+    let order = level.head;
+    while (order !== null) {
+      if (order.restSeq >= restedBefore || order.visitedBy === print || order.share === 0) {
+        order = order.next;
+        continue;
+      }
+      order.visitedBy = print;
+      const next = order.next;
+      this.fillMaker(order, order.share);
+      order = next === null || next.level === level ? next : level.head;
+    }
+    return left;
   }
 
-  /** Returns the highest bid price in ticks, or null when no bid rests. */
-  bestBidTicks(): number | null {
-    return this.bids.best()?.priceTicks ?? null;
+  /** Offers `lots` of a print to a resting order; lowers what it still wants by what the sink booked. */
+  private fillMaker(order: RestingOrder<T>, lots: number): number {
+    const booked = this.sink.makerFill(order, order.priceTicks, lots);
+    if (booked > 0 && order.level !== null) {
+      order.remaining -= booked;
+      if (order.remaining === 0) this.remove(order);
+    }
+    return booked;
   }
 
-  /** Returns the lowest ask price in ticks, or null when no ask rests. */
-  bestAskTicks(): number | null {
-    return this.asks.best()?.priceTicks ?? null;
+  // ------------------------------------------------------------------------------------------------- our orders
+
+  /**
+   * Walks the market's book opposite `side` from the best price while within `limitTicks` (null: any price), offering
+   * `taker` each level's lots until `lots` are taken or the sink books nothing; what is booked leaves the market's
+   * level. Our resting orders are never matched (no self-match). Returns the lots booked.
+   */
+  take(taker: T, side: OrderSide, limitTicks: number | null, lots: number): number {
+    const market = side === 'buy' ? this.marketAsks : this.marketBids;
+    const limit = limitTicks ?? (side === 'buy' ? Infinity : -Infinity);
+    let remaining = lots;
+    while (remaining > 0) {
+      const ticks = market.bestTicks();
+      if (ticks === undefined || (side === 'buy' ? ticks > limit : ticks < limit)) break;
+      const booked = this.sink.takerFill(taker, ticks, Math.min(market.lotsAt(ticks), remaining));
+      if (booked === 0) break;
+      market.reduce(ticks, booked);
+      remaining -= booked;
+    }
+    return lots - remaining;
   }
 
-  /** Returns the lots resting on `side` at `priceTicks` (0 when none). */
-  depthAt(side: OrderSide, priceTicks: number): number {
-    return (side === 'buy' ? this.bids : this.asks).get(priceTicks)?.totalLots ?? 0;
+  /** Returns the market's lots opposite `side` within `limitTicks` (null: any price), counting no further than `needed`. */
+  crossableLots(side: OrderSide, limitTicks: number | null, needed: number): number {
+    let available = 0;
+    (side === 'buy' ? this.marketAsks : this.marketBids).walk((ticks, lots) => {
+      if (limitTicks !== null && (side === 'buy' ? ticks > limitTicks : ticks < limitTicks)) return false;
+      available += lots;
+      return available < needed;
+    });
+    return available;
   }
 
-  /** Returns the number of active price levels on `side`. */
-  levelCount(side: OrderSide): number {
-    return (side === 'buy' ? this.bids : this.asks).size;
+  /** Returns the worst price (ticks) a market order of `lots` on `side` reaches walking the market's book; undefined when it is empty. */
+  worstTicks(side: OrderSide, lots: number): number | undefined {
+    let left = lots;
+    let worst: number | undefined;
+    (side === 'buy' ? this.marketAsks : this.marketBids).walk((ticks, size) => {
+      worst = ticks;
+      left -= size;
+      return left > 0;
+    });
+    return worst;
   }
 
-  /** Returns the number of resting orders. */
-  openOrderCount(): number {
-    return this.resting.size;
+  /** Puts `order` at the back of its price's queue: behind the market's lots there now and our earlier orders. */
+  rest(order: RestingOrder<T>): void {
+    if (order.level !== null) throw new Error('simulator bug: an order rests twice');
+    order.ahead = this.marketSide(order.side).lotsAt(order.priceTicks);
+    order.restSeq = this.nextRestSeq++;
+    (order.side === 'buy' ? this.ourBids : this.ourAsks).levelAt(order.priceTicks).append(order);
+    this.restingCount += 1;
   }
 
-  /** Returns a copy of the resting order with this id, or undefined when none rests. */
-  order(id: string): RestingOrderView | undefined {
-    const node = this.resting.get(id);
-    if (node === undefined) return undefined;
-    return {
-      id: node.id, side: node.side, priceTicks: node.priceTicks, lots: node.lots,
-      filledLots: node.lots - node.restingLots, restingLots: node.restingLots, sequence: node.sequence,
-    };
+  /** Takes `order` off the book (canceled, expired or filled); nothing when it does not rest. */
+  remove(order: RestingOrder<T>): void {
+    const level = order.level;
+    if (level === null) return;
+    level.unlink(order);
+    this.restingCount -= 1;
+    if (level.count === 0) (order.side === 'buy' ? this.ourBids : this.ourAsks).release(level);
   }
 
-  /** Returns the resting lots queued ahead of the order at its price, or undefined when it does not rest. O(position). */
-  lotsAhead(id: string): number | undefined {
-    const node = this.resting.get(id);
-    if (node === undefined) return undefined;
-    let ahead = 0;
-    for (let cursor = node.prev; cursor !== null; cursor = cursor.prev) ahead += cursor.restingLots;
-    return ahead;
-  }
-
-  /** Returns the ids resting on `side` at `priceTicks`, in time priority. O(orders at the price); for tests and tools. */
-  queueAt(side: OrderSide, priceTicks: number): string[] {
-    const ids: string[] = [];
-    const level = (side === 'buy' ? this.bids : this.asks).get(priceTicks);
-    for (let node = level?.head ?? null; node !== null; node = node.next) ids.push(node.id);
-    return ids;
-  }
-
-  /** Returns the active prices on `side`, best first, with their total lots. O(L); for tests and tools. */
-  levels(side: OrderSide): { readonly priceTicks: number; readonly lots: number; readonly orders: number }[] {
-    const sorted = (side === 'buy' ? this.bids : this.asks).sorted;
-    const out: { priceTicks: number; lots: number; orders: number }[] = [];
+  /** Returns our orders resting on `side`, best price first and in time order within a price. Allocates; for snapshots and tests. */
+  orders(side: BookSide): RestingOrder<T>[] {
+    const sorted = (side === 'bid' ? this.ourBids : this.ourAsks).sorted;
+    const out: RestingOrder<T>[] = [];
     for (let i = sorted.length - 1; i >= 0; i--) {
-      const level = sorted[i]!;
-      out.push({ priceTicks: level.priceTicks, lots: level.totalLots, orders: level.count });
+      for (let order = sorted[i]!.head; order !== null; order = order.next) out.push(order);
     }
     return out;
   }
 
-  /** Whether a taker on `takerSide` with limit `limitTicks` may trade at `makerTicks`. */
-  private crosses(takerSide: OrderSide, makerTicks: number, limitTicks: number): boolean {
-    return takerSide === 'buy' ? makerTicks <= limitTicks : makerTicks >= limitTicks;
-  }
-
-  /** Returns the lots crossable within the limit, stopping once `needed` is reached. Reads only. */
-  private crossableLots(opposite: Ladder, side: OrderSide, limitTicks: number, needed: number): number {
-    let available = 0;
-    const sorted = opposite.sorted;
-    for (let i = sorted.length - 1; i >= 0 && available < needed; i--) {
-      const level = sorted[i]!;
-      if (!this.crosses(side, level.priceTicks, limitTicks)) break;
-      available += level.totalLots;
-    }
-    return available;
-  }
-
-  private rest(id: string, side: OrderSide, priceTicks: number, lots: number, restingLots: number, sequence: number): void {
-    const ladder = side === 'buy' ? this.bids : this.asks;
-    let level = ladder.get(priceTicks);
-    if (level === undefined) {
-      level = this.freeLevels.pop() ?? new PriceLevel();
-      level.priceTicks = priceTicks;
-      level.totalLots = 0;
-      level.count = 0;
-      level.head = null;
-      level.tail = null;
-      ladder.add(level);
-    }
-    const node = this.freeNodes.pop() ?? new OrderNode();
-    node.id = id;
-    node.side = side;
-    node.priceTicks = priceTicks;
-    node.lots = lots;
-    node.restingLots = restingLots;
-    node.sequence = sequence;
-    level.append(node);
-    this.resting.set(id, node);
-  }
-
-  private releaseLevel(ladder: Ladder, level: PriceLevel): void {
-    ladder.remove(level);
-    level.head = null;
-    level.tail = null;
-    this.freeLevels.push(level);
+  private marketSide(side: OrderSide): MarketLadder {
+    return side === 'buy' ? this.marketBids : this.marketAsks;
   }
 }

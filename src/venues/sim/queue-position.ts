@@ -1,6 +1,6 @@
 /**
  * The queue-position model of the simulator: how many lots of other traders rest ahead of one of our resting
- * orders at its price, and when the tape reaches it.
+ * orders at its price, and when the tape reaches it. {@link MatchingEngine} (matching-engine.ts) applies it.
  *
  * - On arrival an order joins the back of its level: the lots ahead are the level's size in the simulator's book.
  * - A trade at the order's price first consumes the lots ahead, then fills the order (and the next of our orders
@@ -12,50 +12,37 @@
  *   Increases join behind us and change nothing.
  */
 
+/** Products below this are exact in a float64, and so is the floor of their quotient by a smaller integer. */
+const EXACT_PRODUCT = Number.MAX_SAFE_INTEGER;
+
 /** Returns the lots ahead after the level went from `previousLots` to `newLots` without a trade (depletion). */
 export function aheadAfterDepletion(ahead: number, previousLots: number, newLots: number): number {
   if (newLots >= previousLots || ahead <= 0) return ahead;
   if (newLots <= 0) return 0;
-  const decrease = BigInt(previousLots - newLots);
-  const removed = Number((decrease * BigInt(ahead)) / BigInt(previousLots));
+  const decrease = previousLots - newLots;
+  // decrease × ahead < 2^53: the float quotient's floor is the exact integer quotient; beyond, bigint.
+  const removed = decrease * ahead <= EXACT_PRODUCT
+    ? Math.floor((decrease * ahead) / previousLots)
+    : Number((BigInt(decrease) * BigInt(ahead)) / BigInt(previousLots));
   return Math.max(0, ahead - removed);
 }
 
-/** One of our resting orders at a level, as the queue model sees it. */
-export interface QueuedOrder {
-  /** Lots of other traders ahead of it. */
-  readonly ahead: number;
-  /** Lots it still wants. */
-  readonly remaining: number;
-}
-
-/** How a trade at a level's price was shared out. */
-export interface TradeAllocation {
-  /** Lots filled per order, in the order given. */
-  readonly fills: readonly number[];
-  /** Lots of other traders the trade consumed from the front of the queue. */
-  readonly othersConsumed: number;
-  /** Lots of the trade left after the queue and our orders. */
-  readonly leftover: number;
+/** How much of a print one of our orders at the print's price gets, and how much of the queue ahead it consumed. */
+export interface QueueShare {
+  /** Lots of other traders the print consumed ahead of this order (beyond what it consumed ahead of earlier ones). */
+  readonly othersEaten: number;
+  /** Lots of the order filled. */
+  readonly filled: number;
 }
 
 /**
- * Shares out a trade of `lots` at the price of a level holding our `orders` (in time order, `ahead`
- * non-decreasing): the trade eats the queue from the front, so each order fills only once everything ahead of it
- * has traded. Every order's `ahead` then drops by `othersConsumed`.
+ * Returns what a print with `left` lots still to share does to one of our orders at its price, given the lots of
+ * other traders the print already consumed ahead of our earlier orders there (`othersConsumed`): the print eats the
+ * queue from the front, so the order fills only once everything ahead of it (`ahead`) has traded.
  */
-export function allocateTradeAtLevel(orders: readonly QueuedOrder[], lots: number): TradeAllocation {
-  const fills: number[] = [];
-  let left = lots;
-  let othersConsumed = 0;
-  for (const order of orders) {
-    const othersAhead = Math.max(0, order.ahead - othersConsumed);
-    const eaten = Math.min(othersAhead, left);
-    othersConsumed += eaten;
-    left -= eaten;
-    const filled = othersAhead > eaten ? 0 : Math.min(order.remaining, left);
-    left -= filled;
-    fills.push(filled);
-  }
-  return { fills, othersConsumed, leftover: left };
+export function shareOfPrint(ahead: number, remaining: number, othersConsumed: number, left: number): QueueShare {
+  const othersAhead = Math.max(0, ahead - othersConsumed);
+  const othersEaten = Math.min(othersAhead, left);
+  const filled = othersAhead > othersEaten ? 0 : Math.min(remaining, left - othersEaten);
+  return { othersEaten, filled };
 }

@@ -2,7 +2,7 @@ import type { ManualClock } from '../../domain/clock.js';
 import { Decimal } from '../../domain/decimal.js';
 import type { FillEvent } from '../../domain/events.js';
 import {
-  type InstrumentSpec, lotsToSize, notionalOf, priceToTicks, sizeToLots, ticksToPrice,
+  type InstrumentSpec, lotsToSize, notionalOf, sizeToLots, ticksToPrice,
 } from '../../domain/instrument.js';
 import {
   type Liquidity, type OrderRequest, type OrderState, type OrderTrigger, TERMINAL_STATUSES, newOrderState, transitionOrder,
@@ -17,10 +17,10 @@ import type {
   VenueErrorCode, VenueFunding, VenueOrder, VenuePosition,
 } from '../port.js';
 import { FaultInjector, type FaultOptions } from './faults.js';
-import { type DeltaBook, type SimLevel, type SimMarketInput, applyBookDelta } from './market-input.js';
-import { aheadAfterDepletion, allocateTradeAtLevel } from './queue-position.js';
+import { type SimLevel, type SimMarketInput, applyBookDelta } from './market-input.js';
+import { type FillSink, MatchingEngine, RestingOrder } from './matching-engine.js';
+import { quoteNotional, validateOrder } from './order-validation.js';
 import { OrderRateLimiter } from './rate-limit.js';
-import { SimBook, type SimBookSide } from './sim-book.js';
 
 /** Funding times: every 8 hours from 00:00 UTC (epoch 0 is a 00:00 UTC). */
 export const FUNDING_INTERVAL_MS = 8 * 60 * 60 * 1000;
@@ -49,6 +49,8 @@ export interface SimulatedVenueOptions {
   /** At most `orders` submits per `windowMs`; none by default. */
   readonly rateLimit?: { readonly orders: number; readonly windowMs: number } | null;
   readonly faults?: Partial<FaultOptions>;
+  /** Whether perpetuals pay and receive funding every 8 hours at the published rate; true by default. */
+  readonly funding?: boolean;
   /** The venue name reported in capabilities and used as the prefix of venue order ids and trade ids. */
   readonly venueName?: string;
 }
@@ -71,9 +73,8 @@ interface SimOrder {
   filledValue: Decimal;
   arrived: boolean;
   triggered: boolean;
-  resting: boolean;
-  /** Lots of other traders ahead of it at its price (see queue-position.ts). */
-  ahead: number;
+  /** Its place in the matching engine while it rests (queue position included); null before it first rests. */
+  node: RestingOrder<SimOrder> | null;
   /** Taker rate at acceptance: what its reservation of funds covers for fees. */
   reserveFeeRate: Decimal;
   updatedTs: number;
@@ -81,13 +82,19 @@ interface SimOrder {
 
 interface SymbolState {
   readonly spec: InstrumentSpec;
-  readonly book: SimBook;
+  /** The market's book and our resting orders in it: where every print, level change, taker walk and cancel goes. */
+  readonly engine: MatchingEngine<SimOrder>;
   lastTradeTicks: number | null;
   fundingRate: Decimal | null;
   /** Market-data sequence number of the events published for this symbol. */
   mdSeq: number;
-  /** The book as `book_delta` input sees it: each level set also updates the queue position of our orders there. */
-  readonly deltaBook: DeltaBook;
+  /** Accepted stop orders not yet triggered, in arrival order. */
+  readonly stops: SimOrder[];
+  /** The lowest stop of a pending buy stop (Infinity: none) and the highest of a pending sell stop (−Infinity: none). */
+  buyStopTrigger: number;
+  sellStopTrigger: number;
+  /** Resting reduce-only orders, in the order they came to rest: the ones a fill may leave with nothing to reduce. */
+  readonly reduceOnlyResting: Set<SimOrder>;
 }
 
 interface PendingDelivery {
@@ -100,11 +107,6 @@ function venueError(code: VenueErrorCode, message: string, retryable = false, re
   return retryAfterMs === undefined ? { code, message, retryable } : { code, message, retryable, retryAfterMs };
 }
 
-/** Returns the notional in quote currency (what fee tiers and minimum notionals are measured in). */
-function quoteNotional(spec: InstrumentSpec, quantity: Decimal, price: Decimal): Decimal {
-  return spec.kind === 'inverse' ? quantity.mul(spec.contractSize) : quantity.mul(spec.contractSize).mul(price);
-}
-
 const HALF = Decimal.of('0.5');
 
 function isPerpetual(spec: InstrumentSpec): boolean {
@@ -113,11 +115,23 @@ function isPerpetual(spec: InstrumentSpec): boolean {
 
 /**
  * keel's simulated exchange: a {@link Venue} driven by a market feed and an injected clock. It matches our orders
- * against the L2 book and the trade tape (see queue-position.ts for the queue model), books every fill and funding
- * payment through the same {@link Ledger} the engine uses, charges maker/taker fees by trailing 30-day volume, and
- * can add latency, a rate limit and seeded faults. Our orders never trade with each other (no self-match) and never
- * change the feed's book beyond the liquidity they take. Deterministic: the same feed, orders, options and seed give
- * the same execution reports byte for byte.
+ * against the L2 book and the trade tape, books every fill and funding payment through the same {@link Ledger} the
+ * engine uses, charges maker/taker fees by trailing 30-day volume, and can add latency, a rate limit and seeded
+ * faults. Our orders never trade with each other (no self-match) and never change the feed's book beyond the
+ * liquidity they take. Deterministic: the same feed, orders, options and seed give the same execution reports byte
+ * for byte.
+ *
+ * Matching is not done here: each instrument has a {@link MatchingEngine} (matching-engine.ts, the class the
+ * `matching` benchmark times) holding the market's book and our resting orders with their queue positions
+ * (queue-position.ts), and every print, level change, taker walk and cancel is one call on it; this class decides
+ * what may fill (funds, reduce-only, FOK, post-only, stops, time in force) and books what does. Per instrument it
+ * also keeps the pending stops (with the prices that would trigger one, so a print that triggers none costs two
+ * comparisons) and the resting reduce-only orders a fill may leave with nothing to reduce, so no event scans the
+ * orders of other instruments or orders it cannot concern.
+ *
+ * The file is longer than 400 lines because the port's methods, the order lifecycle, funds and funding all read and
+ * write one order table, one ledger and one clock; order validation (order-validation.ts), matching and the queue
+ * model are apart.
  *
  * Semantics worth knowing:
  * - With `latencyMs` 0 an order is processed inside `submit`, which returns its state after matching (or the
@@ -147,10 +161,11 @@ export class SimulatedVenue implements Venue {
   private readonly orders = new Map<string, SimOrder>();
   /** Orders with an expiry not yet known to be finished: the only ones {@link nextDueTime} must look at. */
   private readonly timedOrders = new Set<SimOrder>();
-  private readonly hasPerpetual: boolean;
+  /** Whether funding is on and a perpetual is listed: only then are funding times due. */
+  private readonly paysFunding: boolean;
   private readonly pendingArrivals: SimOrder[] = [];
-  private readonly restingOrders: SimOrder[] = [];
-  private readonly pendingStops: SimOrder[] = [];
+  /** Orders that arrived and are not finished: what {@link reservedBy} adds up. */
+  private readonly liveOrders = new Set<SimOrder>();
   private readonly fillLog: Array<{ readonly clientOrderId: string; readonly fill: FillEvent }> = [];
   private readonly fundingLog: VenueFunding[] = [];
   private readonly executionListeners = new Set<(report: ExecutionReport) => void>();
@@ -163,17 +178,16 @@ export class SimulatedVenue implements Venue {
 
   constructor(options: SimulatedVenueOptions) {
     this.clock = options.clock;
+    // The matching engines decide fills; this books them (ledger, fees, reports).
+    const sink: FillSink<SimOrder> = {
+      makerFill: (node, ticks, lots) => this.fillResting(node.owner, ticks, lots),
+      takerFill: (order, ticks, lots) => this.fillTaker(order, ticks, lots),
+    };
     for (const spec of options.instruments) {
-      const book = new SimBook();
-      const state: SymbolState = {
-        spec, book, lastTradeTicks: null, fundingRate: null, mdSeq: 0,
-        deltaBook: {
-          applyLevel: (side, ticks, lots) => this.applyLevel(state, side, ticks, lots),
-          bestBidTicks: () => book.bestBid(),
-          bestAskTicks: () => book.bestAsk(),
-        },
-      };
-      this.symbols.set(spec.symbol, state);
+      this.symbols.set(spec.symbol, {
+        spec, engine: new MatchingEngine(sink), lastTradeTicks: null, fundingRate: null, mdSeq: 0,
+        stops: [], buyStopTrigger: Infinity, sellStopTrigger: -Infinity, reduceOnlyResting: new Set(),
+      });
     }
     this.ledger = new Ledger((symbol) => {
       const state = this.symbols.get(symbol);
@@ -194,7 +208,7 @@ export class SimulatedVenue implements Venue {
     this.faults = new FaultInjector(options.faults);
     this.venueName = options.venueName ?? 'sim';
     this.nextFundingTs = (Math.floor(this.clock.now() / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
-    this.hasPerpetual = [...this.symbols.values()].some((state) => isPerpetual(state.spec));
+    this.paysFunding = (options.funding ?? true) && [...this.symbols.values()].some((state) => isPerpetual(state.spec));
   }
 
   // ---------------------------------------------------------------------------------------------- time and market
@@ -216,7 +230,7 @@ export class SimulatedVenue implements Venue {
 
   private nextDueTime(): number | undefined {
     // The earliest of the candidate times; Infinity stands for none (no closure: this runs on every market event).
-    let next = this.hasPerpetual ? this.nextFundingTs : Infinity;
+    let next = this.paysFunding ? this.nextFundingTs : Infinity;
     if (this.timedOrders.size > 0) {
       for (const order of this.timedOrders) {
         if (TERMINAL_STATUSES.has(order.state.status)) this.timedOrders.delete(order);
@@ -232,7 +246,7 @@ export class SimulatedVenue implements Venue {
   }
 
   private processDue(now: number): void {
-    if (now >= this.nextFundingTs) {
+    if (this.paysFunding && now >= this.nextFundingTs) {
       this.payFunding(this.nextFundingTs);
       this.nextFundingTs += FUNDING_INTERVAL_MS;
     }
@@ -263,17 +277,19 @@ export class SimulatedVenue implements Venue {
     if (state === undefined) return;
     switch (input.kind) {
       case 'book_snapshot':
-        this.applySnapshot(state, input.bids, input.asks);
+        state.engine.replaceBook(input.bids, input.asks);
         if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, true, input.bids, input.asks));
         else state.mdSeq += 1;
         break;
       case 'book_delta':
-        applyBookDelta(state.deltaBook, input.bids, input.asks);
+        applyBookDelta(state.engine, input.bids, input.asks);
         if (this.listened(input.symbol)) this.publish(input.symbol, this.bookEvent(state, false, input.bids, input.asks));
         else state.mdSeq += 1;
         break;
       case 'trade':
-        this.applyTrade(state, input.priceTicks, input.lots, input.takerSide);
+        state.lastTradeTicks = input.priceTicks;
+        state.engine.trade(input.priceTicks, input.lots, input.takerSide);
+        this.triggerStops(state);
         if (this.listened(input.symbol)) this.publish(input.symbol, {
           type: 'trade', ts: this.clock.now(), symbol: input.symbol, tradeId: input.tradeId,
           price: ticksToPrice(state.spec, input.priceTicks), quantity: lotsToSize(state.spec, input.lots), takerSide: input.takerSide,
@@ -323,8 +339,8 @@ export class SimulatedVenue implements Venue {
   topOfBook(symbol: string): { readonly bid: Decimal | undefined; readonly ask: Decimal | undefined } | undefined {
     const state = this.symbols.get(symbol);
     if (state === undefined) return undefined;
-    const bid = state.book.bestBid();
-    const ask = state.book.bestAsk();
+    const bid = state.engine.bestBidTicks();
+    const ask = state.engine.bestAskTicks();
     return {
       bid: bid === undefined ? undefined : ticksToPrice(state.spec, bid),
       ask: ask === undefined ? undefined : ticksToPrice(state.spec, ask),
@@ -336,89 +352,55 @@ export class SimulatedVenue implements Venue {
     return this.volume.at(this.clock.now());
   }
 
-  private applySnapshot(state: SymbolState, bids: readonly SimLevel[], asks: readonly SimLevel[]): void {
-    const incoming = { bid: new Map(bids), ask: new Map(asks) };
-    for (const order of this.restingOrders) {
-      if (order.spec !== state.spec) continue;
-      const side = this.restSide(order);
-      const previous = state.book.size(side, order.limitTicks!);
-      order.ahead = aheadAfterDepletion(order.ahead, previous, incoming[side].get(order.limitTicks!) ?? 0);
-    }
-    state.book.replace(bids, asks);
-  }
-
-  private applyLevel(state: SymbolState, side: SimBookSide, ticks: number, lots: number): void {
-    // Only our resting orders at this price care how much the level shrank: the old size is looked up only for them.
-    const resting = this.restingOrders;
-    let previous = -1;
-    for (let i = 0; i < resting.length; i++) {
-      const order = resting[i]!;
-      if (order.limitTicks !== ticks || order.spec !== state.spec || this.restSide(order) !== side) continue;
-      if (previous < 0) previous = state.book.size(side, ticks);
-      if (lots < previous) order.ahead = aheadAfterDepletion(order.ahead, previous, lots);
-    }
-    state.book.set(side, ticks, lots);
-  }
-
-  private applyTrade(state: SymbolState, priceTicks: number, lots: number, takerSide: 'buy' | 'sell'): void {
-    state.lastTradeTicks = priceTicks;
-    const makerSide = takerSide === 'sell' ? 'buy' : 'sell';
-    const reached = (order: SimOrder): boolean => order.spec === state.spec && order.request.side === makerSide
-      && (makerSide === 'buy' ? order.limitTicks! >= priceTicks : order.limitTicks! <= priceTicks);
-    // Most prints reach none of our orders: then nothing is filtered, sorted or allocated.
-    const candidates = !this.restingOrders.some(reached) ? [] : this.restingOrders
-      .filter(reached)
-      .sort((a, b) => (makerSide === 'buy' ? b.limitTicks! - a.limitTicks! : a.limitTicks! - b.limitTicks!) || a.seq - b.seq);
-    let left = lots;
-    let index = 0;
-    while (index < candidates.length && left > 0) {
-      const levelTicks = candidates[index]!.limitTicks!;
-      const level: SimOrder[] = [];
-      while (index < candidates.length && candidates[index]!.limitTicks === levelTicks) {
-        const order = candidates[index++]!;
-        // A reduce-only order canceled by an earlier fill of this print is no longer in the queue.
-        if (!TERMINAL_STATUSES.has(order.state.status)) level.push(order);
-      }
-      if (levelTicks !== priceTicks) {
-        // The print went through this price: the whole level traded, so our orders there fill up to the print's size.
-        for (const order of level) {
-          if (left === 0) break;
-          left -= this.fillResting(order, Math.min(order.lots - order.filledLots, left));
-        }
-      } else {
-        const allocation = allocateTradeAtLevel(level.map((order) => ({ ahead: order.ahead, remaining: order.lots - order.filledLots })), left);
-        level.forEach((order, i) => {
-          order.ahead = Math.max(0, order.ahead - allocation.othersConsumed);
-          const lotsFilled = allocation.fills[i]!;
-          if (lotsFilled > 0) this.fillResting(order, lotsFilled);
-        });
-        left = allocation.leftover;
-      }
-    }
-    // The print took liquidity from the maker side of the book until the feed sets that level again.
-    const bookSide: SimBookSide = makerSide === 'buy' ? 'bid' : 'ask';
-    state.book.reduce(bookSide, priceTicks, lots);
-    this.triggerStops(state);
-  }
-
-  private fillResting(order: SimOrder, lots: number): number {
+  /** Books up to `lots` of a print for a resting order, as maker at its own price (the engine's maker fill). */
+  private fillResting(order: SimOrder, ticks: number, lots: number): number {
     if (TERMINAL_STATUSES.has(order.state.status)) return 0;
     const allowed = this.capReduceOnly(order, lots);
-    if (allowed > 0) this.bookFill(order, order.limitTicks!, allowed, 'maker');
+    if (allowed > 0) this.bookFill(order, ticks, allowed, 'maker');
     this.settleAfterFill(order);
     return allowed;
   }
 
+  /** Books up to `lots` at `ticks` for an order walking the book, as taker (the engine's taker fill). */
+  private fillTaker(order: SimOrder, ticks: number, lots: number): number {
+    if (TERMINAL_STATUSES.has(order.state.status)) return 0;
+    const allowed = this.capReduceOnly(order, lots);
+    if (allowed > 0) this.bookFill(order, ticks, allowed, 'taker');
+    return allowed;
+  }
+
+  /** Executes, in arrival order, the symbol's pending stops the last trade crossed (none: two comparisons). */
   private triggerStops(state: SymbolState): void {
     const last = state.lastTradeTicks;
-    if (last === null || this.pendingStops.length === 0) return;
-    for (const order of [...this.pendingStops]) {
-      if (order.spec !== state.spec || TERMINAL_STATUSES.has(order.state.status)) continue;
+    if (last === null || (last < state.buyStopTrigger && last > state.sellStopTrigger)) return;
+    for (const order of [...state.stops]) {
+      if (TERMINAL_STATUSES.has(order.state.status)) continue;
       const crossed = order.request.side === 'buy' ? last >= order.stopTicks! : last <= order.stopTicks!;
       if (!crossed) continue;
-      this.pendingStops.splice(this.pendingStops.indexOf(order), 1);
+      this.removeStop(state, order);
       order.triggered = true;
       this.execute(order);
+    }
+  }
+
+  private addStop(state: SymbolState, order: SimOrder): void {
+    state.stops.push(order);
+    this.updateStopTriggers(state);
+  }
+
+  private removeStop(state: SymbolState, order: SimOrder): void {
+    const index = state.stops.indexOf(order);
+    if (index < 0) return;
+    state.stops.splice(index, 1);
+    this.updateStopTriggers(state);
+  }
+
+  private updateStopTriggers(state: SymbolState): void {
+    state.buyStopTrigger = Infinity;
+    state.sellStopTrigger = -Infinity;
+    for (const stop of state.stops) {
+      if (stop.request.side === 'buy') state.buyStopTrigger = Math.min(state.buyStopTrigger, stop.stopTicks!);
+      else state.sellStopTrigger = Math.max(state.sellStopTrigger, stop.stopTicks!);
     }
   }
 
@@ -444,8 +426,8 @@ export class SimulatedVenue implements Venue {
 
   /** Returns the mark price: the mid of the simulator's book, else the last trade, else undefined. */
   private markPrice(state: SymbolState): Decimal | undefined {
-    const bid = state.book.bestBid();
-    const ask = state.book.bestAsk();
+    const bid = state.engine.bestBidTicks();
+    const ask = state.engine.bestAskTicks();
     if (bid !== undefined && ask !== undefined) {
       return ticksToPrice(state.spec, bid).add(ticksToPrice(state.spec, ask)).mul(HALF);
     }
@@ -453,56 +435,6 @@ export class SimulatedVenue implements Venue {
   }
 
   // ------------------------------------------------------------------------------------------------------- orders
-
-  private validate(request: OrderRequest): Result<{ spec: InstrumentSpec; lots: number; limitTicks: number | null; stopTicks: number | null; expireAtMs: number | null }, VenueError> {
-    const invalid = (message: string): Result<never, VenueError> => err(venueError('INVALID_ORDER', `${request.clientOrderId}: ${message}`));
-    if (request.clientOrderId === '') return invalid('clientOrderId must not be empty');
-    const state = this.symbols.get(request.symbol);
-    if (state === undefined) return invalid(`symbol ${request.symbol} is not listed`);
-    const spec = state.spec;
-    if (!request.quantity.isPositive()) return invalid(`quantity must be positive, got ${request.quantity}`);
-    const lots = sizeToLots(spec, request.quantity);
-    if (!lots.ok) return invalid(lots.error.message);
-    if (request.quantity.lt(spec.minSize)) return invalid(`quantity ${request.quantity} is below the minimum size ${spec.minSize}`);
-    if (spec.maxSize !== null && request.quantity.gt(spec.maxSize)) return invalid(`quantity ${request.quantity} is above the maximum size ${spec.maxSize}`);
-    const needsPrice = request.type === 'LIMIT' || request.type === 'STOP_LIMIT';
-    const needsStop = request.type === 'STOP' || request.type === 'STOP_LIMIT';
-    if (needsPrice && request.price === null) return invalid(`price is required for ${request.type}`);
-    if (!needsPrice && request.price !== null) return invalid(`price must be null for ${request.type}`);
-    if (needsStop && request.stopPrice === null) return invalid(`stopPrice is required for ${request.type}`);
-    if (!needsStop && request.stopPrice !== null) return invalid(`stopPrice must be null for ${request.type}`);
-    let limitTicks: number | null = null;
-    if (request.price !== null) {
-      if (!request.price.isPositive()) return invalid(`price must be positive, got ${request.price}`);
-      const ticks = priceToTicks(spec, request.price);
-      if (!ticks.ok) return invalid(ticks.error.message);
-      limitTicks = ticks.value;
-      if (quoteNotional(spec, request.quantity, request.price).lt(spec.minNotional)) {
-        return invalid(`notional below the minimum ${spec.minNotional}`);
-      }
-    }
-    let stopTicks: number | null = null;
-    if (request.stopPrice !== null) {
-      if (!request.stopPrice.isPositive()) return invalid(`stopPrice must be positive, got ${request.stopPrice}`);
-      const ticks = priceToTicks(spec, request.stopPrice);
-      if (!ticks.ok) return invalid(ticks.error.message.replace('price', 'stopPrice'));
-      stopTicks = ticks.value;
-    }
-    if (request.type === 'MARKET' && request.timeInForce === 'GTD') return invalid('MARKET orders cannot be GTD');
-    if (request.postOnly && (request.type !== 'LIMIT' || request.timeInForce === 'IOC' || request.timeInForce === 'FOK')) {
-      return invalid('postOnly needs a GTC or GTD LIMIT order');
-    }
-    let expireAtMs: number | null = null;
-    if (request.timeInForce === 'GTD') {
-      if (request.expireAt === null) return invalid('expireAt is required for GTD');
-      expireAtMs = Date.parse(request.expireAt);
-      if (Number.isNaN(expireAtMs)) return invalid(`expireAt ${request.expireAt} is not an ISO-8601 time`);
-      if (expireAtMs <= this.clock.now()) return invalid(`expireAt ${request.expireAt} is not in the future`);
-    } else if (request.expireAt !== null) {
-      return invalid('expireAt is only for GTD');
-    }
-    return ok({ spec, lots: lots.value, limitTicks, stopTicks, expireAtMs });
-  }
 
   private submitNow(request: OrderRequest): Result<VenueOrder, VenueError> {
     const now = this.clock.now();
@@ -512,7 +444,7 @@ export class SimulatedVenue implements Venue {
         return err(venueError('RATE_LIMITED', `more than ${this.rateLimiter.orders} orders in ${this.rateLimiter.windowMs} ms`, true, decision.retryAfterMs));
       }
     }
-    const valid = this.validate(request);
+    const valid = validateOrder(request, this.symbols.get(request.symbol)?.spec, now);
     if (!valid.ok) return valid;
     if (this.orders.has(request.clientOrderId)) {
       return err(venueError('DUPLICATE_ORDER', `client order id ${request.clientOrderId} was already used`));
@@ -524,7 +456,7 @@ export class SimulatedVenue implements Venue {
     const order: SimOrder = {
       request, spec, venueOrderId: `${this.venueName}-${this.nextOrderSeq}`, seq: this.nextOrderSeq, lots, limitTicks, stopTicks,
       expireAtMs, arriveAt: now + this.latencyMs, state: newOrderState(request.quantity), filledLots: 0, filledValue: Decimal.ZERO,
-      arrived: false, triggered: false, resting: false, ahead: 0, reserveFeeRate: Decimal.ZERO, updatedTs: now,
+      arrived: false, triggered: false, node: null, reserveFeeRate: Decimal.ZERO, updatedTs: now,
     };
     this.nextOrderSeq += 1;
     this.orders.set(request.clientOrderId, order);
@@ -552,11 +484,13 @@ export class SimulatedVenue implements Venue {
     }
     order.reserveFeeRate = this.currentTier().takerRate;
     this.transition(order, { kind: 'accept' });
+    this.liveOrders.add(order);
     this.emit({ type: 'accepted', ts: this.clock.now(), clientOrderId: order.request.clientOrderId, venueOrderId: order.venueOrderId });
     const isStop = order.request.type === 'STOP' || order.request.type === 'STOP_LIMIT';
     if (isStop) {
-      this.pendingStops.push(order);
-      this.triggerStops(this.symbols.get(order.spec.symbol)!);
+      const state = this.symbols.get(order.spec.symbol)!;
+      this.addStop(state, order);
+      this.triggerStops(state);
     } else {
       this.execute(order);
     }
@@ -574,7 +508,7 @@ export class SimulatedVenue implements Venue {
       }
     }
     if (request.postOnly && order.limitTicks !== null) {
-      const opposite = request.side === 'buy' ? state.book.bestAsk() : state.book.bestBid();
+      const opposite = request.side === 'buy' ? state.engine.bestAskTicks() : state.engine.bestBidTicks();
       if (opposite !== undefined && (request.side === 'buy' ? order.limitTicks >= opposite : order.limitTicks <= opposite)) {
         return venueError('POST_ONLY_WOULD_TAKE', `${request.clientOrderId}: post-only ${request.side} at ${request.price} would cross the best ${request.side === 'buy' ? 'ask' : 'bid'} ${ticksToPrice(spec, opposite)}`);
       }
@@ -618,24 +552,14 @@ export class SimulatedVenue implements Venue {
 
   /** Returns the worst price (ticks) a market order of `lots` would reach walking the visible book, or undefined when empty. */
   private walkWorstTicks(order: SimOrder, lots: number): number | undefined {
-    const book = this.symbols.get(order.spec.symbol)!.book;
-    let left = lots;
-    let worst: number | undefined;
-    for (const [ticks, size] of book.levels(order.request.side === 'buy' ? 'ask' : 'bid')) {
-      worst = ticks;
-      left -= size;
-      if (left <= 0) break;
-    }
-    return worst;
+    return this.symbols.get(order.spec.symbol)!.engine.worstTicks(order.request.side, lots);
   }
 
   /** Matches an order (a triggered stop becomes MARKET or LIMIT) against the book, then rests or cancels the rest. */
   private execute(order: SimOrder): void {
     const { request, spec } = order;
     const state = this.symbols.get(spec.symbol)!;
-    const bookSide: SimBookSide = request.side === 'buy' ? 'ask' : 'bid';
     const limit = order.limitTicks;
-    const within = (ticks: number): boolean => limit === null || (request.side === 'buy' ? ticks <= limit : ticks >= limit);
     if (order.triggered) {
       const refusal = this.checkFunds(order, limit === null ? this.worstLevel(order) : null);
       if (refusal !== null) {
@@ -644,23 +568,13 @@ export class SimulatedVenue implements Venue {
       }
     }
     if (request.timeInForce === 'FOK') {
-      let depth = 0;
-      for (const [ticks, size] of state.book.levels(bookSide)) if (within(ticks)) depth += size;
-      if (depth < order.lots - order.filledLots || this.capReduceOnly(order, order.lots) < order.lots) {
+      const needed = order.lots - order.filledLots;
+      if (state.engine.crossableLots(request.side, limit, needed) < needed || this.capReduceOnly(order, order.lots) < order.lots) {
         this.finish(order, { kind: 'cancel' }, 'canceled');
         return;
       }
     }
-    if (!request.postOnly) {
-      for (const [ticks, size] of state.book.levels(bookSide)) {
-        const remaining = order.lots - order.filledLots;
-        if (remaining === 0 || !within(ticks) || TERMINAL_STATUSES.has(order.state.status)) break;
-        const lots = this.capReduceOnly(order, Math.min(size, remaining));
-        if (lots === 0) break;
-        this.bookFill(order, ticks, lots, 'taker');
-        state.book.set(bookSide, ticks, size - lots);
-      }
-    }
+    if (!request.postOnly) state.engine.take(order, request.side, limit, order.lots - order.filledLots);
     this.settleAfterFill(order);
     if (TERMINAL_STATUSES.has(order.state.status)) return;
     const canRest = limit !== null && (request.timeInForce === 'GTC' || request.timeInForce === 'GTD');
@@ -668,9 +582,9 @@ export class SimulatedVenue implements Venue {
       this.finish(order, { kind: 'cancel' }, 'canceled');
       return;
     }
-    order.resting = true;
-    order.ahead = state.book.size(this.restSide(order), limit);
-    this.restingOrders.push(order);
+    order.node = new RestingOrder(order, request.side, limit, order.lots - order.filledLots);
+    state.engine.rest(order.node);
+    if (request.reduceOnly) state.reduceOnlyResting.add(order);
   }
 
   private worstLevel(order: SimOrder): { ticks: number; lots: number } | null {
@@ -714,11 +628,13 @@ export class SimulatedVenue implements Venue {
     this.transition(order, { kind: 'fill', quantity });
     order.filledLots += lots;
     order.filledValue = order.filledValue.add(price.mul(quantity));
-    // A fill changes the position: reduce-only orders that can no longer reduce are canceled.
     this.fillLog.push({ clientOrderId: request.clientOrderId, fill });
     this.emit({ type: 'fill', ts: now, clientOrderId: request.clientOrderId, fill });
-    for (const other of [...this.restingOrders, ...this.pendingStops]) {
-      if (other !== order && other.spec === spec && other.request.reduceOnly) this.settleAfterFill(other);
+    // A fill changes the position: the symbol's other reduce-only orders that can no longer reduce are canceled.
+    const state = this.symbols.get(spec.symbol)!;
+    if (state.reduceOnlyResting.size === 0 && state.stops.length === 0) return;
+    for (const other of [...state.reduceOnlyResting, ...state.stops]) {
+      if (other !== order && other.request.reduceOnly) this.settleAfterFill(other);
     }
   }
 
@@ -728,14 +644,18 @@ export class SimulatedVenue implements Venue {
     this.emit({ type: report, ts: this.clock.now(), clientOrderId: order.request.clientOrderId });
   }
 
+  /** Takes an order out of whatever holds it: the book, the pending stops, the orders still on their way. */
   private unrest(order: SimOrder): void {
-    const resting = this.restingOrders.indexOf(order);
-    if (resting >= 0) this.restingOrders.splice(resting, 1);
-    const stop = this.pendingStops.indexOf(order);
-    if (stop >= 0) this.pendingStops.splice(stop, 1);
-    const pending = this.pendingArrivals.indexOf(order);
-    if (pending >= 0) this.pendingArrivals.splice(pending, 1);
-    order.resting = false;
+    const state = this.symbols.get(order.spec.symbol)!;
+    if (order.node !== null) {
+      state.engine.remove(order.node);
+      state.reduceOnlyResting.delete(order);
+    }
+    if (order.stopTicks !== null && !order.triggered) this.removeStop(state, order);
+    if (!order.arrived) {
+      const pending = this.pendingArrivals.indexOf(order);
+      if (pending >= 0) this.pendingArrivals.splice(pending, 1);
+    }
   }
 
   private transition(order: SimOrder, trigger: OrderTrigger): void {
@@ -743,10 +663,7 @@ export class SimulatedVenue implements Venue {
     if (!next.ok) throw new Error(`simulator bug: ${next.error.message}`);
     order.state = next.value;
     order.updatedTs = this.clock.now();
-  }
-
-  private restSide(order: SimOrder): SimBookSide {
-    return order.request.side === 'buy' ? 'bid' : 'ask';
+    if (TERMINAL_STATUSES.has(order.state.status)) this.liveOrders.delete(order);
   }
 
   private currentTier(): FeeTier {
@@ -776,8 +693,8 @@ export class SimulatedVenue implements Venue {
   /** Returns what open orders (other than `except`) and open positions hold of a currency. */
   private reservedBy(currency: string, except: SimOrder | null): Decimal {
     let reserved = Decimal.ZERO;
-    for (const order of this.orders.values()) {
-      if (order === except || !order.arrived || TERMINAL_STATUSES.has(order.state.status)) continue;
+    for (const order of this.liveOrders) {
+      if (order === except) continue;
       reserved = reserved.add(this.reservationOf(order, currency));
     }
     for (const position of this.ledger.positions.values()) {
@@ -827,7 +744,7 @@ export class SimulatedVenue implements Venue {
   }
 
   private snapshotEvent(state: SymbolState): MarketDataEvent {
-    return this.bookEvent(state, true, state.book.levels('bid'), state.book.levels('ask'));
+    return this.bookEvent(state, true, state.engine.marketLevels('bid'), state.engine.marketLevels('ask'));
   }
 
   private publish(symbol: string, event: MarketDataEvent): void {
@@ -943,7 +860,7 @@ export class SimulatedVenue implements Venue {
     }
     listeners.add(listener);
     const state = this.symbols.get(symbol);
-    if (state !== undefined && !state.book.empty && this.disconnectedUntil === null) listener(this.snapshotEvent(state));
+    if (state !== undefined && !state.engine.marketEmpty && this.disconnectedUntil === null) listener(this.snapshotEvent(state));
     return () => {
       listeners.delete(listener);
     };
