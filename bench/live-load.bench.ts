@@ -19,7 +19,7 @@ const BASELINE_SECONDS = 20;
 const WARM_UP_SECONDS = 3;
 /**
  * Market time per wall-clock time. The synthetic market updates each book about 10 times a second of market time,
- * with about 8 trades: at 10× that is about 100 book updates and 80 trades per instrument per second.
+ * with about 4 trades: at 10× that is about 100 book updates and 40 trades per instrument per second.
  */
 const SPEED = 10;
 /** Market time between two orders on one instrument: one a second each in wall-clock time, ten a second in all. */
@@ -90,7 +90,7 @@ function measurement(delay: LoopDelay, seconds: number): Measurement {
  * The `live-load` benchmark: `keel run`'s PAPER node (`buildSimNode`) trading ten instruments (five coins, spot and
  * perpetual on USDT) on the simulator, with the SQLite event log on (WAL, synchronous=full, default group commit),
  * fed by `keel run`'s own paced feed (`feedPaced`, src/app/paced-feed.ts) from `keel run`'s synthetic market
- * (`paperMarket`, generated as it is fed) at 10× market time: about 100 book updates and 80 trades per instrument per
+ * (`paperMarket`, generated as it is fed) at 10× market time: about 100 book updates and 40 trades per instrument per
  * second, and about 10 orders a second (./round-trip-strategy.ts: one crossing order per instrument per second, filled
  * at once, so the log takes each order's submission, acknowledgement and fill). The event loop's delay is sampled by
  * `perf_hooks.monitorEventLoopDelay` every millisecond for {@link SECONDS} s of wall-clock time; a sample is the time

@@ -11,7 +11,7 @@ import { tenInstruments } from './instruments.js';
 import { benchNodeConfig } from './node-config.js';
 import { RoundTripStrategy } from './round-trip-strategy.js';
 
-/** Hours of the ten instruments' synthetic market fed through the node (about 32,000 events). */
+/** Hours of the ten instruments' synthetic market fed through the node (about 25,000 events). */
 const HOURS = 0.05;
 /** Market events between two triggering events: the node keeps processing the market between orders. */
 const SPACING = 20;
