@@ -5,6 +5,8 @@ import { bookIngestBenchmark } from './book-ingest.bench.js';
 import { gateBenchmark } from './gate.bench.js';
 import { eventStoreBenchmark } from './event-store.bench.js';
 import { replayBenchmark } from './replay.bench.js';
+import { tickToTradeBenchmark } from './tick-to-trade.bench.js';
+import { liveLoadBenchmark } from './live-load.bench.js';
 
 /** Every benchmark `npm run bench` runs, in order. */
 export const registry = new BenchmarkRegistry()
@@ -13,7 +15,9 @@ export const registry = new BenchmarkRegistry()
   .register(bookIngestBenchmark)
   .register(gateBenchmark)
   .register(eventStoreBenchmark)
-  .register(replayBenchmark);
+  .register(replayBenchmark)
+  .register(tickToTradeBenchmark)
+  .register(liveLoadBenchmark);
 
 const USAGE = 'usage: node dist/bench/main.js [--json] [NAME]';
 

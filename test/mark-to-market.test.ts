@@ -206,6 +206,28 @@ void test('per-position and total values equal a straightforward bigint/Decimal 
   );
 });
 
+void test('totals that just cross 2^53 money units stay exact, though one plain float sum of them would round', () => {
+  const book = new MarkToMarketBook({ settlement: 'USD', moneyDecimals: 10, capacity: 3 });
+  const side = 94_906_265; // side² < 2^53 − 1, 2 × side² + 1 > 2^53: odd, so a float sum of the three rounds it.
+  mustAdd(book, btcUsd, side, 0);
+  mustAdd(book, btcUsd, side, 0);
+  mustAdd(book, btcUsd, -1, 0);
+  book.setMark(0, side);
+  book.setMark(1, side);
+  book.setMark(2, 1);
+  book.revalue();
+  const square = BigInt(side) * BigInt(side);
+  assert.notEqual(BigInt(side * side + side * side + 1), 2n * square + 1n, 'the plain float sum is rounded');
+  assert.equal(book.slowPathCount, 0);
+  assert.equal(book.totalNotional().units, (2n * square + 1n) * 10n ** 8n);
+  assert.equal(book.totalUnrealized().units, (2n * square - 1n) * 10n ** 8n);
+  // Back below 2^53: the plain sums are the totals again.
+  book.setMark(1, 1);
+  book.revalue();
+  assert.equal(book.totalNotional().units, (square + BigInt(side) + 1n) * 10n ** 8n);
+  assert.equal(book.totalUnrealized().units, (square + BigInt(side) - 1n) * 10n ** 8n);
+});
+
 void test('totals stay exact far beyond 2^53 money units while every position takes the fast path', () => {
   const book = new MarkToMarketBook({ settlement: 'USD', moneyDecimals: 10, capacity: 10_000 });
   const side = 94_906_265; // side² = 9007199136250225 < 2^53 − 1: each position's money value is just representable.

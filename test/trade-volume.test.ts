@@ -58,6 +58,26 @@ test('base and quote volume are exact, split by taker side, with trade counts', 
   assert.equal(w.quote.toString(), '216432.136837');
 });
 
+test('the quote volume as a float is the decimal\'s own float, below and beyond 2^53 tick×lots, for any increments', () => {
+  const increments: Array<[string, string, string]> = [['0.01', '0.000001', '1'], ['0.1', '0.001', '1'], ['0.00001', '1', '1'], ['0.5', '1', '0.001'], ['0.0003', '0.07', '1']];
+  for (const [tick, lot, contract] of increments) {
+    const defined = defineInstrument({
+      symbol: 'X/USDT:USDT', kind: 'linear', base: 'X', quote: 'USDT', settlement: 'USDT', tickSize: Decimal.of(tick), sizeIncrement: Decimal.of(lot), contractSize: Decimal.of(contract),
+    });
+    assert.ok(defined.ok);
+    const created = RollingTradeVolume.create(defined.value, [60_000]);
+    assert.ok(created.ok);
+    const volume = created.value;
+    assert.equal(volume.quoteNumber(60_000, T0), 0);
+    assert.equal(volume.quoteNumber(1_000, T0), undefined);
+    const trades: Array<[number, number]> = [[123_457, 3], [9_876_543, 777_777], [4_000_000_000, 2 ** 40], [1, 1]];
+    for (const [i, [ticks, lots]] of trades.entries()) {
+      assert.equal(volume.add(T0 + i, ticks, lots, 'buy'), 'added');
+      assert.equal(volume.quoteNumber(60_000, T0 + i), volume.window(60_000, T0 + i)!.quote.toNumber());
+    }
+  }
+});
+
 test('quote volume stays exact beyond 2^53 tick×lots', () => {
   const volume = tracker([60_000]);
   // 4,000,000,000 ticks × 2^40 lots per trade: each product is about 4.4e21 tick×lots, far beyond 2^53 ≈ 9e15.
@@ -174,6 +194,8 @@ test('property: every window equals a naive recomputation over the accepted trad
         const sum = (list: NaiveTrade[]): number => list.reduce((a, t) => a + t.lots, 0);
         const quote = inside.reduce((a, t) => a + BigInt(t.ticks) * BigInt(t.lots), 0n);
         const got = snapshot.windows[w]!;
+        // The float the gate reads is the decimal's own, bit for bit, whether its fast way or the decimal way answers.
+        assert.equal(volume.quoteNumber(windowMs, cursor), got.quote.toNumber());
         assert.deepEqual(
           [got.buyLots, got.sellLots, got.buyTrades, got.sellTrades, got.quote.toString()],
           [sum(buy), sum(sell), buy.length, sell.length, Decimal.of('0.00000001').mulInt(quote).toString()],

@@ -21,6 +21,7 @@ import { type DashboardContext, renderDashboard, statusLine } from './dashboard.
 import { openEngineLog } from './logger.js';
 import { type ModeSettings, modeLabel, venueForMode } from './modes.js';
 import { type AssembledNode, assembleNode } from './node-assembly.js';
+import { deliveryTo, feedPaced } from './paced-feed.js';
 import { paperMarket } from './paper-market.js';
 import { resolvedInstruments, simulatorMarkets } from './run-instruments.js';
 import { buildSimNode, configuredBalances, projectionSettings, startingBalances } from './sim-node.js';
@@ -77,22 +78,6 @@ export interface RunOutcome {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Returns the time of the log's last event, or null for an empty log. */
 async function lastEventTs(store: EventStore): Promise<number | null> {
@@ -249,24 +234,12 @@ async function simulatorRun(
     venue: `keel simulator (in process, ${options.speed}x; ${markets.value.source})`,
     market: source.description,
     feed: async () => {
-      let loop = 0;
-      let iterator = source.events(shift);
-      const wallStart = Date.now();
-      const marketStart = firstTs + shift;
-      while (!options.signal.aborted) {
-        const next = iterator.next();
-        if (next.done === true) {
-          if (source.spanMs === null) return;
-          loop += 1;
-          log.info({ loop }, 'the recorded market ended: replaying it again, times moved on');
-          iterator = source.events(shift + loop * source.spanMs);
-          continue;
-        }
-        const due = wallStart + (next.value.ts - marketStart) / options.speed;
-        const wait = due - Date.now();
-        if (wait > 0) await sleep(wait, options.signal);
-        assembled.node.onMarket(next.value);
-        if (assembled.node.busy) await assembled.node.idle();
+      const pace = { speed: options.speed, wallStart: Date.now(), marketStart: firstTs + shift };
+      const deliver = deliveryTo(assembled.node);
+      for (let loop = 0; ; loop += 1) {
+        const ended = await feedPaced(source.events(shift + loop * (source.spanMs ?? 0)), pace, options.signal, deliver);
+        if (!ended || source.spanMs === null) return;
+        log.info({ loop: loop + 1 }, 'the recorded market ended: replaying it again, times moved on');
       }
     },
     beforeStop: () => Promise.resolve(),

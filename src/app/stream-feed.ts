@@ -3,6 +3,7 @@ import type { InstrumentSpec } from '../domain/instrument.js';
 import type { TradingNode } from '../node/trading-node.js';
 import { InstrumentFeeds } from '../venues/instrument-feeds.js';
 import type { Venue } from '../venues/port.js';
+import { sleep } from './paced-feed.js';
 import { inputFromVenue } from './sources.js';
 
 /*
@@ -56,7 +57,7 @@ export async function feedStreams(options: StreamFeedOptions): Promise<void> {
   const states = new Map<string, string>();
   try {
     while (!signal.aborted) {
-      await pause(TICK_MS, signal);
+      await sleep(TICK_MS, signal);
       const now = options.stamp === 'receipt' ? Math.max(lastTs, clock.now()) : clock.now();
       if (options.stamp === 'receipt') lastTs = now;
       options.onTick?.(now);
@@ -70,19 +71,4 @@ export async function feedStreams(options: StreamFeedOptions): Promise<void> {
   } finally {
     feeds.stop();
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -4,7 +4,7 @@ import { openEngineLog } from '../app/logger.js';
 import { modeLabel, resolveMode } from '../app/modes.js';
 import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../app/market-sources.js';
 import { loadCaptureSettings } from '../app/paper-market.js';
-import { runReplay } from '../app/replay-run.js';
+import { openReplayLog, runReplay } from '../app/replay-run.js';
 import { resolvedInstruments, runInstruments, simulatorMarkets } from '../app/run-instruments.js';
 import { configuredBalances } from '../app/sim-node.js';
 import { BUNDLED_CAPTURE } from '../app/sources.js';
@@ -20,7 +20,6 @@ import type { NodeSummary } from '../node/node-summary.js';
 import { canonicalJson } from '../store/event-codec.js';
 import type { EventStore } from '../store/event-store.js';
 import { MemoryEventStore } from '../store/memory-event-store.js';
-import { SqliteEventStore } from '../store/sqlite-event-store.js';
 import { buildConfiguredStrategies } from '../strategy/catalog.js';
 import type { Strategy } from '../strategy/strategy.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
@@ -248,7 +247,7 @@ async function replay(file: string | undefined, flags: ReplayFlags, captureArgs:
   if (chosen.dropped.length > 0) io.err(`keel replay: left out (an instrument they trade is not replayed): ${chosen.dropped.join(', ')}\n`);
   let store: EventStore = new MemoryEventStore();
   if (flags.db !== undefined) {
-    const opened = await SqliteEventStore.open({ path: path.resolve(io.cwd, flags.db), synchronous: 'normal' });
+    const opened = await openReplayLog(path.resolve(io.cwd, flags.db));
     if (!opened.ok) return fail(`--db ${flags.db}: ${opened.error.message}`);
     if (opened.value.recovery.lastGoodSequence > 0) {
       await opened.value.store.close();

@@ -32,8 +32,7 @@ const WINDOW_15M = 900_000;
 
 /** Returns the volume of a window as a float statistic (quote currency), 0 before any trade. */
 function volumeOf(market: ReturnType<MarketHub['get']>, windowMs: number, now: number): number {
-  const window = market?.volume.window(windowMs, now);
-  return window === undefined ? 0 : window.quote.toNumber();
+  return market?.volume.quoteNumber(windowMs, now) ?? 0;
 }
 
 /**

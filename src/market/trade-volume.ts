@@ -1,4 +1,4 @@
-import { Decimal } from '../domain/decimal.js';
+import { DECIMAL_SCALE, Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
 
@@ -113,6 +113,12 @@ export class RollingTradeVolume {
   private latestMs = -Infinity;
   private late = 0;
   private quotePerTickLot: Decimal;
+  /**
+   * The quote per tick×lot as `quoteMantissa` ÷ `quoteDivisor`: a whole number (0 when it exceeds 2^53 − 1) over a power
+   * of ten (at most 10^18, an exact float), for {@link quoteNumber}.
+   */
+  private readonly quoteMantissa: number;
+  private readonly quoteDivisor: number;
   private lotSize: Decimal;
 
   private constructor(readonly spec: InstrumentSpec, readonly windowsMs: readonly number[]) {
@@ -136,6 +142,14 @@ export class RollingTradeVolume {
     this.wQuoteHi = perWindow();
     this.wQuoteLo = perWindow();
     this.quotePerTickLot = spec.tickSize.mul(spec.sizeIncrement).mul(spec.contractSize);
+    let mantissa = this.quotePerTickLot.units;
+    let places = DECIMAL_SCALE;
+    while (places > 0 && mantissa % 10n === 0n) {
+      mantissa /= 10n;
+      places -= 1;
+    }
+    this.quoteMantissa = mantissa <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(mantissa) : 0;
+    this.quoteDivisor = Number(10n ** BigInt(places));
     this.lotSize = spec.sizeIncrement.mul(spec.contractSize);
   }
 
@@ -278,6 +292,24 @@ export class RollingTradeVolume {
     if (w < 0) return undefined;
     this.advanceTo(nowMs);
     return this.windowAt(w);
+  }
+
+  /**
+   * Returns the quote volume of the window of `windowMs` as of `nowMs` as a float statistic — the very number
+   * `window(windowMs, nowMs).quote.toNumber()` gives — or undefined when no such window is tracked. Moves time forward to
+   * `nowMs`. Without building the window's decimals: the volume is tick×lots × mantissa ÷ 10^places; while tick×lots ×
+   * mantissa stays within 2^53 − 1 both it and the power of ten are exact floats, so one division rounds the exact
+   * value to the nearest float, as parsing its decimal string does. A larger volume takes the decimal way.
+   */
+  quoteNumber(windowMs: number, nowMs: number): number | undefined {
+    const w = this.windowsMs.indexOf(windowMs);
+    if (w < 0) return undefined;
+    this.advanceTo(nowMs);
+    // Exact while below 2^53; a sum that is not is at least 2^53 once rounded, and fails the bound below.
+    const tickLots = this.wQuoteHi[w]! * LIMB + this.wQuoteLo[w]!;
+    const scaled = tickLots * this.quoteMantissa;
+    if (this.quoteMantissa > 0 && tickLots >= 0 && scaled <= Number.MAX_SAFE_INTEGER) return scaled / this.quoteDivisor;
+    return this.windowAt(w).quote.toNumber();
   }
 
   /** Returns every window's volume as of `nowMs` (epoch ms), shortest window first. Moves time forward to `nowMs`. */

@@ -10,6 +10,9 @@ interface Slot {
   readonly spec: InstrumentSpec;
   /** The book of its settlement currency, or null when it is valued exactly from the ledger (inverse, odd increments). */
   readonly book: MarkToMarketBook | null;
+  /** The book's place in {@link LiveValuation}'s list of books (-1 without one). */
+  readonly bookIndex: number;
+  /** The slot's position in its book. */
   readonly index: number;
   /** The spec the book knows: the tick halved, so a mid of (bid + ask) / 2 is a whole number of half ticks. */
   readonly halfTick: Decimal;
@@ -64,6 +67,9 @@ export class LiveValuation {
   private readonly slots: Slot[] = [];
   private readonly bySymbol = new Map<string, Slot>();
   private readonly books = new Map<string, MarkToMarketBook>();
+  /** The books in a list, and per book whether a mark or a position of it changed since its last revaluation. */
+  private readonly bookList: MarkToMarketBook[] = [];
+  private readonly stale: Uint8Array;
   private generation = 0;
   private cachedAt = -1;
   private cachedEquity = Decimal.ZERO;
@@ -92,8 +98,11 @@ export class LiveValuation {
     for (const [currency, list] of byCurrency) {
       const decimals = decimalsFor.get(currency);
       if (decimals === undefined) continue;
-      this.books.set(currency, new MarkToMarketBook({ settlement: currency, moneyDecimals: decimals, capacity: list.length }));
+      const book = new MarkToMarketBook({ settlement: currency, moneyDecimals: decimals, capacity: list.length });
+      this.books.set(currency, book);
+      this.bookList.push(book);
     }
+    this.stale = new Uint8Array(this.bookList.length);
     for (const spec of specs) {
       const book = spec.kind === 'inverse' || spec.tickSize.units % 2n !== 0n ? null : this.books.get(spec.settlement) ?? null;
       const halfTick = halfTickOf(spec);
@@ -102,7 +111,10 @@ export class LiveValuation {
         const added = book.addPosition({ ...spec, tickSize: halfTick }, 0, 0);
         if (added.ok) index = added.value;
       }
-      const slot: Slot = { spec, book: index >= 0 ? book : null, index, halfTick, markHalfTicks: 0, markTs: -1, offGrid: false };
+      const slot: Slot = {
+        spec, book: index >= 0 ? book : null, bookIndex: index >= 0 ? this.bookList.indexOf(book!) : -1, index, halfTick,
+        markHalfTicks: 0, markTs: -1, offGrid: false,
+      };
       this.slots.push(slot);
       this.bySymbol.set(spec.symbol, slot);
     }
@@ -133,6 +145,7 @@ export class LiveValuation {
     const lots = sizeToLots(slot.spec, quantity);
     slot.offGrid = !lots.ok;
     slot.book.setPosition(slot.index, lots.ok ? lots.value : 0, 0);
+    this.stale[slot.bookIndex] = 1;
   }
 
   /**
@@ -146,12 +159,24 @@ export class LiveValuation {
     slot.markTs = ts;
     if (halfTicks === slot.markHalfTicks) return;
     slot.markHalfTicks = halfTicks;
-    if (slot.book !== null) slot.book.setMark(slot.index, halfTicks);
+    if (slot.book !== null) {
+      slot.book.setMark(slot.index, halfTicks);
+      this.stale[slot.bookIndex] = 1;
+    }
   }
 
-  /** Recomputes every book's notionals at the marks set: exact, allocation-free (the node runs it per book event). */
+  /**
+   * Recomputes the notionals of every book whose marks or positions changed since its last revaluation (a book whose
+   * inputs did not change keeps its totals): exact, allocation-free (the node runs it per book event).
+   */
   revalue(): void {
-    for (const book of this.books.values()) book.revalue();
+    const books = this.bookList;
+    const stale = this.stale;
+    for (let b = 0; b < books.length; b++) {
+      if (stale[b] === 0) continue;
+      stale[b] = 0;
+      books[b]!.revalue();
+    }
     this.generation += 1;
   }
 

@@ -267,11 +267,52 @@ export class MarkToMarketBook {
    * Recomputes every position's notional and unrealized PnL (tick-lots) and the book's totals (money units) from the
    * current quantities, bases and marks. Exact; does not allocate unless a position takes the slow path.
    *
-   * Per position only the two money products are checked: the factor is a whole number ≥ 1, so if lots × mark or
-   * lots × mark − basis was rounded (magnitude ≥ 2^53), its product with the factor is ≥ 2^53 too and fails the check;
-   * a NaN basis (held as bigint) makes both products NaN, which fails every comparison.
+   * First one plain pass: while Σ |unrealized| and Σ |notional| in money units stay within 2^53 − 1, every product
+   * and every partial sum of integers is exact in float64, so the plain sums are the totals. A product rounded because
+   * it reached 2^53 adds at least 2^53 to its absolute sum, and a NaN basis (held as bigint) makes it NaN, so one
+   * comparison of the two absolute sums after the pass proves the whole pass exact. Otherwise (a book worth more than
+   * 2^53 money units, or a position beyond it) {@link revalueSplit} recomputes everything with split totals.
    */
   revalue(): void {
+    const count = this.count;
+    const lots = this.lots;
+    const basis = this.basis;
+    const mark = this.mark;
+    const factor = this.factor;
+    const notional = this.notional;
+    const unrealized = this.unrealized;
+    let unrealizedSum = 0;
+    let unrealizedAbsSum = 0;
+    let grossSum = 0;
+    for (let i = 0; i < count; i++) {
+      const f = factor[i]!;
+      const n = lots[i]! * mark[i]!;
+      const u = n - basis[i]!;
+      const moneyUnrealized = u * f;
+      notional[i] = n;
+      unrealized[i] = u;
+      unrealizedSum += moneyUnrealized;
+      unrealizedAbsSum += Math.abs(moneyUnrealized);
+      grossSum += Math.abs(n * f);
+    }
+    if (unrealizedAbsSum <= MAX_EXACT && grossSum <= MAX_EXACT) {
+      this.unrealizedHigh = 0;
+      this.unrealizedLow = unrealizedSum;
+      this.grossHigh = 0;
+      this.grossLow = grossSum;
+      this.slowCount = 0;
+      return;
+    }
+    this.revalueSplit();
+  }
+
+  /**
+   * {@link revalue} for books whose totals may exceed 2^53 − 1 money units: per position only the two money products
+   * are checked (the factor is a whole number ≥ 1, so if lots × mark or lots × mark − basis was rounded, its product
+   * with the factor is ≥ 2^53 too and fails the check; a NaN basis makes both products NaN, which fails every
+   * comparison), and the totals are kept in a high part (a multiple of 2^40) and a low part.
+   */
+  private revalueSplit(): void {
     const count = this.count;
     const lots = this.lots;
     const basis = this.basis;

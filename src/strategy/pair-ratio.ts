@@ -39,9 +39,11 @@ export type PairStance = 'first_cheap' | 'second_cheap' | 'flat';
 export class PairRatio implements Strategy {
   readonly name: string;
   readonly symbols: readonly string[];
-  private readonly mids = new Map<string, number>();
-  /** The exact mids the legs are sized at. */
-  private readonly exactMids = new Map<string, Decimal>();
+  /**
+   * Each leg's latest touch. Its mid is worked out only when the strategy samples (every `sampleMs`) or sizes a leg:
+   * most book events only replace it.
+   */
+  private readonly touches = new Map<string, { readonly bid: Decimal; readonly ask: Decimal }>();
   private mean = 0;
   private variance = 0;
   private samples = 0;
@@ -61,14 +63,17 @@ export class PairRatio implements Strategy {
 
   onMarket(event: StrategyMarketEvent, portfolio: PortfolioView): readonly Intent[] {
     if (event.type !== 'book') return [];
-    const mid = (event.bid.toNumber() + event.ask.toNumber()) / 2;
-    if (!(mid > 0)) return [];
-    this.mids.set(event.symbol, mid);
-    this.exactMids.set(event.symbol, event.bid.add(event.ask).mul(HALF));
-    const first = this.mids.get(this.config.first.symbol);
-    const second = this.mids.get(this.config.second.symbol);
-    if (first === undefined || second === undefined || event.ts - this.lastSampleTs < this.config.sampleMs) return [];
+    const bid = event.bid;
+    const ask = event.ask;
+    // Prices are never negative: the mid is positive exactly when bid + ask is.
+    if (bid.units + ask.units <= 0n) return [];
+    this.touches.set(event.symbol, { bid, ask });
+    const firstTouch = this.touches.get(this.config.first.symbol);
+    const secondTouch = this.touches.get(this.config.second.symbol);
+    if (firstTouch === undefined || secondTouch === undefined || event.ts - this.lastSampleTs < this.config.sampleMs) return [];
     this.lastSampleTs = event.ts;
+    const first = (firstTouch.bid.toNumber() + firstTouch.ask.toNumber()) / 2;
+    const second = (secondTouch.bid.toNumber() + secondTouch.ask.toNumber()) / 2;
     const x = Math.log(first / second);
     const alpha = 2 / (this.config.period + 1);
     if (this.samples === 0) this.mean = x;
@@ -98,8 +103,9 @@ export class PairRatio implements Strategy {
   private target(spec: InstrumentSpec, direction: -1 | 0 | 1): Intent {
     const effective = direction === -1 && !this.config.allowShort ? 0 : direction;
     let target = Decimal.ZERO;
-    const mid = this.exactMids.get(spec.symbol);
-    if (effective !== 0 && mid !== undefined) {
+    const touch = this.touches.get(spec.symbol);
+    if (effective !== 0 && touch !== undefined) {
+      const mid = touch.bid.add(touch.ask).mul(HALF);
       // Whole lots of notional ÷ (mid × contract size), rounded down (the quotient is exact to 1e-18).
       const lots = this.config.notional.div(mid.mul(spec.contractSize).mul(spec.sizeIncrement))?.toNumber() ?? 0;
       const size = spec.sizeIncrement.mulInt(BigInt(Math.max(0, Math.floor(lots + 1e-9))));
