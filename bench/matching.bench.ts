@@ -4,7 +4,7 @@ import { loadCapture } from '../src/market/capture-input.js';
 import { loadBundledCatalog } from '../src/venues/ccxt/market-catalog.js';
 import type { OrderSide } from '../src/domain/order.js';
 import { SeededRandom } from '../src/market/synthetic.js';
-import { type SimLevel, type SimMarketInput, applyBookDelta } from '../src/venues/sim/market-input.js';
+import { type SimLevel, type SimMarketInput, applyBookDelta } from '../src/market/market-input.js';
 import { type FillSink, MatchingEngine, RestingOrder } from '../src/venues/sim/matching-engine.js';
 import type { Benchmark, Measurement, SelfMeasurement } from './harness.js';
 

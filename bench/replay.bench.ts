@@ -10,7 +10,7 @@ import { buildSimNode, configuredBalances, feed } from '../src/app/sim-node.js';
 import type { InstrumentSpec } from '../src/domain/instrument.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { buildConfiguredStrategies } from '../src/strategy/catalog.js';
-import type { SimMarketInput } from '../src/venues/sim/market-input.js';
+import type { SimMarketInput } from '../src/market/market-input.js';
 import type { Benchmark, Measurement, SelfMeasurement } from './harness.js';
 
 /** The simulator's bundled markets. */

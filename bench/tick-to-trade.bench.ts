@@ -5,7 +5,7 @@ import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from '../src/app/market-
 import { buildSimNode, configuredBalances } from '../src/app/sim-node.js';
 import { encodeEvent } from '../src/store/event-codec.js';
 import { openEventStore } from '../src/store/open-store.js';
-import type { SimMarketInput } from '../src/venues/sim/market-input.js';
+import type { SimMarketInput } from '../src/market/market-input.js';
 import type { Benchmark, Measurement, SelfMeasurement } from './harness.js';
 import { tenInstruments } from './instruments.js';
 import { benchNodeConfig } from './node-config.js';

@@ -5,7 +5,7 @@ import { CAPTURE_FORMATS as CONFIG_CAPTURE_FORMATS } from '../src/config/market-
 import { CAPTURE_FORMATS } from '../src/market/capture-format.js';
 import { type CaptureSource, captureAnomalies, inferTakerSide, loadCapture, loadCaptures } from '../src/market/capture-input.js';
 import { OrderBook } from '../src/market/order-book.js';
-import { type SimMarketInput, applyBookDelta } from '../src/venues/sim/market-input.js';
+import { type SimMarketInput, applyBookDelta } from '../src/market/market-input.js';
 import { instrument, readerFixture, tempFile } from './support/book-replays.js';
 import { fixture } from './support/paths.js';
 

@@ -6,7 +6,7 @@ import { main } from '../src/cli/main.js';
 import { memoryIo } from '../src/cli/io.js';
 import { loadCapture } from '../src/market/capture-input.js';
 import { OrderBook } from '../src/market/order-book.js';
-import { applyBookDelta } from '../src/venues/sim/market-input.js';
+import { applyBookDelta } from '../src/market/market-input.js';
 import { instrument, readerFixture, tempFile } from './support/book-replays.js';
 import { fixture, projectRoot } from './support/paths.js';
 

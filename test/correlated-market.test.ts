@@ -5,7 +5,7 @@ import { Decimal } from '../src/domain/decimal.js';
 import { type InstrumentInput, type InstrumentSpec, defineInstrument } from '../src/domain/instrument.js';
 import { type CorrelatedInstrument, correlatedMarket, referencePrice } from '../src/market/correlated-market.js';
 import { OrderBook } from '../src/market/order-book.js';
-import { type SimMarketInput, applyBookDelta } from '../src/venues/sim/market-input.js';
+import { type SimMarketInput, applyBookDelta } from '../src/market/market-input.js';
 
 function spec(input: Omit<InstrumentInput, 'tickSize' | 'sizeIncrement'> & { tick: string; lot: string }): InstrumentSpec {
   const defined = defineInstrument({ ...input, tickSize: Decimal.of(input.tick), sizeIncrement: Decimal.of(input.lot) });

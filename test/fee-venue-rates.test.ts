@@ -25,7 +25,7 @@ import { Projections, rebuildProjections } from '../src/store/projections.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import type { Intent, Strategy, StrategyMarketEvent } from '../src/strategy/strategy.js';
 import type { Venue, VenueError, VenueTradingFee } from '../src/venues/port.js';
-import type { SimMarketInput } from '../src/venues/sim/market-input.js';
+import type { SimMarketInput } from '../src/market/market-input.js';
 import { CAPTURE_BALANCES, captureBtcUsdt, captureInputs } from './support/node-setup.js';
 import { SimulatedVenue } from '../src/venues/sim/simulated-venue.js';
 

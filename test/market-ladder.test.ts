@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { SimLevel } from '../src/venues/sim/market-input.js';
+import type { SimLevel } from '../src/market/market-input.js';
 import { MarketLadder } from '../src/venues/sim/market-ladder.js';
 
 test('bids put the highest price first and asks the lowest; a size is replaced, reduced and removed at 0', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { OrderSide } from '../src/domain/order.js';
-import { applyBookDelta } from '../src/venues/sim/market-input.js';
+import { applyBookDelta } from '../src/market/market-input.js';
 import { type BookSide, type FillSink, MatchingEngine, RestingOrder } from '../src/venues/sim/matching-engine.js';
 import { aheadAfterDepletion } from '../src/venues/sim/queue-position.js';
 

@@ -18,7 +18,7 @@ import type { EventStore } from '../src/store/event-store.js';
 import type { KeelEvent } from '../src/store/event-codec.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import type { Intent, Strategy, StrategyMarketEvent } from '../src/strategy/strategy.js';
-import type { SimMarketInput } from '../src/venues/sim/market-input.js';
+import type { SimMarketInput } from '../src/market/market-input.js';
 import { CAPTURE_BALANCES, captureBtcUsdt, captureInputs } from './support/node-setup.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'keel-engine-gtd-fees-'));

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { Decimal } from '../src/domain/decimal.js';
 import { renderDashboard } from '../src/app/dashboard.js';
 import type { Intent, PortfolioView, Strategy, StrategyMarketEvent } from '../src/strategy/strategy.js';
-import type { SimMarketInput } from '../src/venues/sim/market-input.js';
+import type { SimMarketInput } from '../src/market/market-input.js';
 import { captureInputs, runTestNode } from './support/node-setup.js';
 
 /** A strategy that returns, on its n-th book event, what `script` says for n (1-based). */

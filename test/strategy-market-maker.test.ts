@@ -8,7 +8,7 @@ import { syntheticMarket } from '../src/market/synthetic.js';
 import { MarketMaker, marketMakerQuotes } from '../src/strategy/market-maker.js';
 import type { Intent, PortfolioView } from '../src/strategy/strategy.js';
 import type { ExecutionReport } from '../src/venues/port.js';
-import { fromSynthetic } from '../src/venues/sim/market-input.js';
+import { fromSynthetic } from '../src/market/market-input.js';
 import { SimulatedVenue } from '../src/venues/sim/simulated-venue.js';
 import { LINEAR, T0 } from './support/sim-venue-setup.js';
 

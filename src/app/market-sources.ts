@@ -1,6 +1,6 @@
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { correlatedMarket, referencePrice } from '../market/correlated-market.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimMarketInput } from '../market/market-input.js';
 
 /** Where the synthetic market's clock starts when none is given: 2024-08-08T00:00:00Z. */
 export const SYNTHETIC_START_TS = 1_723_075_200_000;

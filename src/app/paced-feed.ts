@@ -1,5 +1,5 @@
 import type { TradingNode } from '../node/trading-node.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimMarketInput } from '../market/market-input.js';
 
 /** How a recorded or synthetic market is paced: its time runs `speed` times the wall clock from a common start. */
 export interface Pace {

@@ -5,7 +5,7 @@ import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { formatInputError } from '../input/input-error.js';
 import { type CaptureReport, type CaptureSource, type LoadedCaptures, loadCaptures } from '../market/capture-input.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimMarketInput } from '../market/market-input.js';
 import { SYNTHETIC_START_TS, syntheticPortfolioInputs } from './market-sources.js';
 import { BUNDLED_CAPTURE, bundledCapturePath, shifted } from './sources.js';
 

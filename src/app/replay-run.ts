@@ -7,7 +7,7 @@ import type { NodeSetupError } from '../node/trading-node.js';
 import type { EventStore, OpenedEventStore, StoreError } from '../store/event-store.js';
 import { SqliteEventStore } from '../store/sqlite-event-store.js';
 import type { Strategy } from '../strategy/strategy.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimMarketInput } from '../market/market-input.js';
 import type { ListedFees } from '../venues/ccxt/market-catalog.js';
 import type { StartingBalance } from '../venues/sim/simulated-venue.js';
 import type { ModeSettings } from './modes.js';

@@ -12,7 +12,7 @@ import type { NodeSetupError } from '../node/trading-node.js';
 import type { EventStore } from '../store/event-store.js';
 import { type ProjectionOptions, Projections, projectionOptionsFrom } from '../store/projections.js';
 import type { Strategy } from '../strategy/strategy.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimMarketInput } from '../market/market-input.js';
 import { SimulatedVenue, type StartingBalance } from '../venues/sim/simulated-venue.js';
 import { simulatedVenueOptions, simulatorBalances } from '../venues/sim/simulator-options.js';
 import type { ListedFees } from '../venues/ccxt/market-catalog.js';

@@ -4,7 +4,7 @@ import type { Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { priceToTicks, sizeToLots } from '../domain/instrument.js';
 import type { MarketDataEvent } from '../venues/port.js';
-import type { SimLevel, SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimLevel, SimMarketInput } from '../market/market-input.js';
 
 /** The bundled capture `keel replay` and `keel run` use when no file is given (relative to the project root). */
 export const BUNDLED_CAPTURE = 'assets/replay/binance_spot_btcusdt_20240808.gz';

@@ -23,7 +23,7 @@ import { MemoryEventStore } from '../store/memory-event-store.js';
 import { buildConfiguredStrategies } from '../strategy/catalog.js';
 import type { Strategy } from '../strategy/strategy.js';
 import { timerSleeper } from '../venues/ccxt/retry.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimMarketInput } from '../market/market-input.js';
 import { loadCliConfig } from './config-options.js';
 import { type CliIo, ExitCode, collectOption, printError } from './io.js';
 

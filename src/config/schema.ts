@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: the one schema of the whole config, the single place every key and its default is defined (a test
+ * fails when running code reads none of them).
+ */
 import { z } from 'zod';
 import { Decimal } from '../domain/decimal.js';
 import { instrumentsSection } from './instrument-settings.js';

@@ -1,3 +1,8 @@
+/*
+ * Over 400 lines: the engine owns three tables that change together — working parents, keyed slots and child routes —
+ * so every method that adds, replaces or ends a parent sees all three; the algorithms, pricing and order path live in
+ * their own files.
+ */
 import type { KeelConfig } from '../config/schema.js';
 import type { Clock } from '../domain/clock.js';
 import type { Decimal } from '../domain/decimal.js';

@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: the durable order path is one state machine — append before act, look up before resend, apply every
+ * report once, guard overfills — and its invariants hold only if every transition is read together.
+ */
 import type { Clock } from '../domain/clock.js';
 import type { Decimal } from '../domain/decimal.js';
 import type { FillEvent, ReconciliationDiscrepancy } from '../domain/events.js';

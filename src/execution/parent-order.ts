@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: one parent order's state machine — creation checks, child bookkeeping, fills, progress and end
+ * states — whose transitions must be read together to see that a parent never overfills or ends twice.
+ */
 import { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, lotsToSize, sizeToLots, ticksToPrice } from '../domain/instrument.js';
 import type { OrderRequest, OrderSide } from '../domain/order.js';

@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: the book's liquidity snapshot, both impact models and the check that sizes, converts or refuses an
+ * order, with the measurements below that justify the model the check uses.
+ */
 import type { KeelConfig } from '../config/schema.js';
 import type { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, lotsToSize, sizeToLots, ticksToPrice } from '../domain/instrument.js';

@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: spec 1 §3 in one state — windows, utilization, quiet period, required reductions, liquidation prices
+ * and the margin call all read the same account snapshot; each is its own pure function.
+ */
 import { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, quoteNotionalOf } from '../domain/instrument.js';
 import type { OrderRequest } from '../domain/order.js';

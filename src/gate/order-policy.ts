@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: the matrix, how it is built from the venue's declaration narrowed by config, and the check that
+ * reads it share the matrix type; each rule of the check is its own small function.
+ */
 import { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, quoteNotionalOf, ticksToPrice } from '../domain/instrument.js';
 import type { OrderRequest, OrderType, TimeInForce } from '../domain/order.js';

@@ -1,7 +1,7 @@
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { type InputError, describeFsError, inputError } from '../input/input-error.js';
-import type { SimLevel, SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimLevel, SimMarketInput } from './market-input.js';
 import { BookReplay } from './book-replay.js';
 import {
   type CaptureFile, type CaptureFormat, type FeedLayout, type ReadPosition, SYMBOL_PEEK_RECORDS, firstSymbol, formatOfLayout, recordsOf,

@@ -1,6 +1,6 @@
 import { Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
-import type { SimLevel, SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimLevel, SimMarketInput } from './market-input.js';
 import { FUNDING_INTERVAL_MS, SeededRandom } from './synthetic.js';
 
 /*

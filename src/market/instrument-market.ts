@@ -1,8 +1,8 @@
 import type { Clock } from '../domain/clock.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
-import { applyBookDelta } from '../venues/sim/market-input.js';
+import type { SimMarketInput } from './market-input.js';
+import { applyBookDelta } from './market-input.js';
 import { MarkSource } from './mark-source.js';
 import { OrderBook } from './order-book.js';
 import { RollingTradeVolume } from './trade-volume.js';

@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimMarketInput } from './market-input.js';
 import { InstrumentMarket, type MarketSetupError } from './instrument-market.js';
 
 /**

@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: the L2 book's sorted integer levels, the deltas and snapshots that change them and the depth queries
+ * that read them share one representation; each operation is a short function over it.
+ */
 import { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, lotsToSize, ticksToPrice } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';

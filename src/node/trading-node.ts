@@ -1,3 +1,8 @@
+/*
+ * Over 400 lines: the node is the composition of its engines (market hub, valuation, strategies, execution, gate,
+ * order manager) around the bus; each method is a short sequence of calls into them, and its public commands are the
+ * one surface the safety and operations layers act through.
+ */
 import type { KeelConfig } from '../config/schema.js';
 import type { Clock } from '../domain/clock.js';
 import { Decimal } from '../domain/decimal.js';
@@ -24,7 +29,7 @@ import { MemoryEventStore } from '../store/memory-event-store.js';
 import type { Projections } from '../store/projections.js';
 import type { PortfolioView, Strategy } from '../strategy/strategy.js';
 import type { Unsubscribe, Venue } from '../venues/port.js';
-import type { SimMarketInput } from '../venues/sim/market-input.js';
+import type { SimMarketInput } from '../market/market-input.js';
 import type { SimulatedVenue } from '../venues/sim/simulated-venue.js';
 import { StrategyRunner } from './strategy-runner.js';
 

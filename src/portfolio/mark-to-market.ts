@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: the exact-integer valuation and the argument that it is exact (the 2^53 bounds, the split high/low
+ * totals) are one proof and are kept beside each other.
+ */
 import { DECIMAL_SCALE, Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';

@@ -11,7 +11,7 @@ import { OrderBook } from '../../src/market/order-book.js';
 import { type SyntheticOptions, syntheticMarket } from '../../src/market/synthetic.js';
 import { RollingTradeVolume } from '../../src/market/trade-volume.js';
 import type { ExecutionReport } from '../../src/venues/port.js';
-import { type SimMarketInput, fromSynthetic } from '../../src/venues/sim/market-input.js';
+import { type SimMarketInput, fromSynthetic } from '../../src/market/market-input.js';
 import { SimulatedVenue } from '../../src/venues/sim/simulated-venue.js';
 import { SPOT, T0 } from './sim-venue-setup.js';
 

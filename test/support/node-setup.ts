@@ -12,7 +12,7 @@ import { loadCapture } from '../../src/market/capture-input.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { MemoryEventStore } from '../../src/store/memory-event-store.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
-import type { SimMarketInput } from '../../src/venues/sim/market-input.js';
+import type { SimMarketInput } from '../../src/market/market-input.js';
 import type { SimulatedVenue, StartingBalance } from '../../src/venues/sim/simulated-venue.js';
 
 /** The simulator's bundled markets. */

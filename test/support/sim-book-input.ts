@@ -1,6 +1,6 @@
 import { Decimal } from '../../src/domain/decimal.js';
 import { type InstrumentSpec, priceToTicks, sizeToLots } from '../../src/domain/instrument.js';
-import type { SimLevel, SimMarketInput } from '../../src/venues/sim/market-input.js';
+import type { SimLevel, SimMarketInput } from '../../src/market/market-input.js';
 
 function steps(result: { ok: true; value: number } | { ok: false; error: { message: string } }): number {
   if (!result.ok) throw new Error(result.error.message);

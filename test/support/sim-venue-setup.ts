@@ -4,7 +4,7 @@ import { type InstrumentSpec, defineInstrument } from '../../src/domain/instrume
 import type { OrderRequest, OrderSide, OrderType, TimeInForce } from '../../src/domain/order.js';
 import { type SyntheticOptions, syntheticMarket } from '../../src/market/synthetic.js';
 import type { ExecutionReport } from '../../src/venues/port.js';
-import { fromSynthetic } from '../../src/venues/sim/market-input.js';
+import { fromSynthetic } from '../../src/market/market-input.js';
 import { SimulatedVenue, type SimulatedVenueOptions } from '../../src/venues/sim/simulated-venue.js';
 
 function instrument(input: Parameters<typeof defineInstrument>[0]): InstrumentSpec {

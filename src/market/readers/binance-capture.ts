@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: Binance's two capture layouts (hftbacktest lines, USD-M depth CSV) share the exact decimal-to-
+ * integer parsing and the message shapes; each layout's reader is its own section.
+ */
 import { Decimal } from '../../domain/decimal.js';
 import type { InstrumentSpec } from '../../domain/instrument.js';
 import { type Result, err, ok } from '../../domain/result.js';

@@ -1,3 +1,8 @@
+/*
+ * Over 400 lines: the emulated Binance account — orders, balances, fills, the market it matches against and its
+ * persistence — is one state changed in one transaction per operation; the router and request parsing live in their
+ * own files.
+ */
 import type { ManualClock } from '../../domain/clock.js';
 import { Decimal } from '../../domain/decimal.js';
 import { type InstrumentSpec, lotsToSize, priceToTicks, sizeToLots, ticksToPrice } from '../../domain/instrument.js';
@@ -5,7 +10,7 @@ import type { OrderRequest } from '../../domain/order.js';
 import { type Result, err, ok } from '../../domain/result.js';
 import { FeeSchedule } from '../../fees/schedule.js';
 import type { ExecutionReport, VenueError } from '../port.js';
-import type { SimMarketInput } from '../sim/market-input.js';
+import type { SimMarketInput } from '../../market/market-input.js';
 import { SimulatedVenue, type StartingBalance } from '../sim/simulated-venue.js';
 import { type BinanceError, BinanceErrors } from './binance-errors.js';
 import type {

@@ -3,7 +3,7 @@ import { type Result, err, ok } from '../../domain/result.js';
 import { type InputError, inputError } from '../../input/input-error.js';
 import { loadCapture } from '../../market/capture-input.js';
 import { type SyntheticOptions, syntheticMarket } from '../../market/synthetic.js';
-import { type SimMarketInput, fromSynthetic } from '../sim/market-input.js';
+import { type SimMarketInput, fromSynthetic } from '../../market/market-input.js';
 
 /**
  * Where the emulator's market comes from: a source of simulator input in time order. The server asks for

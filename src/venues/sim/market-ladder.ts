@@ -1,4 +1,4 @@
-import type { SimLevel } from './market-input.js';
+import type { SimLevel } from '../../market/market-input.js';
 
 /**
  * The recorded market's liquidity on one side of one instrument's book, in integer ticks and lots: what the feed says

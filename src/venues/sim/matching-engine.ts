@@ -1,5 +1,10 @@
+/*
+ * Over 400 lines: the benchmarked hot path in one place — the ladders, our price levels and their intrusive order
+ * lists, and the calls that match between them share one representation, and splitting it would put every match behind
+ * a module boundary the benchmark then has to cross.
+ */
 import type { OrderSide } from '../../domain/order.js';
-import type { DeltaBook, SimLevel } from './market-input.js';
+import type { DeltaBook, SimLevel } from '../../market/market-input.js';
 import { MarketLadder } from './market-ladder.js';
 import { aheadAfterDepletion, shareOfPrint } from './queue-position.js';
 

@@ -1,3 +1,8 @@
+/*
+ * Over 400 lines: the Venue port over the per-instrument matchers, where latency, rate limits, faults, funding and
+ * execution reports share the simulated clock and one queue of pending arrivals; the matching itself is in matching-
+ * engine.ts.
+ */
 import type { ManualClock } from '../../domain/clock.js';
 import { Decimal } from '../../domain/decimal.js';
 import type { FillEvent } from '../../domain/events.js';
@@ -17,7 +22,7 @@ import type {
   VenueErrorCode, VenueFunding, VenueOrder, VenuePosition, VenueTradingFee,
 } from '../port.js';
 import { FaultInjector, type FaultOptions } from './faults.js';
-import { type SimLevel, type SimMarketInput, applyBookDelta } from './market-input.js';
+import { type SimLevel, type SimMarketInput, applyBookDelta } from '../../market/market-input.js';
 import { type FillSink, MatchingEngine, RestingOrder } from './matching-engine.js';
 import { quoteNotional, validateOrder } from './order-validation.js';
 import { OrderRateLimiter } from './rate-limit.js';

@@ -1,5 +1,5 @@
-import { Decimal } from '../../domain/decimal.js';
-import type { SyntheticEvent } from '../../market/synthetic.js';
+import { Decimal } from '../domain/decimal.js';
+import type { SyntheticEvent } from './synthetic.js';
 
 /** One price level as [price in ticks, size in lots]; a size of 0 removes the level. */
 export type SimLevel = readonly [ticks: number, lots: number];
