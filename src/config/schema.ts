@@ -455,8 +455,11 @@ export const configSchema = z.strictObject({
       postgres_url: z.string().min(1).optional(),
       /** Events written per transaction at most. */
       group_commit_events: z.number().int().positive().default(256),
-      /** Longest wait, ms, before a partial group of events is committed. */
-      group_commit_ms: z.number().nonnegative().default(2),
+      /**
+       * Longest wait, ms, before a partial group of events is committed. 0 (default): the writer commits as soon as it
+       * is free, and what arrives during a commit goes in the next, so an order's append waits for one fsync and no timer.
+       */
+      group_commit_ms: z.number().nonnegative().default(0),
       /**
        * SQLite durability of an acknowledged append: `full` fsyncs the WAL at every group commit (survives power loss);
        * `normal` leaves it in the OS cache (survives a process kill, not a power loss).

@@ -18,7 +18,7 @@ export interface SqliteStoreOptions {
   readonly synchronous?: SqliteSynchronous;
   /** Records committed in one transaction at most (default 256). */
   readonly groupCommitEvents?: number;
-  /** Longest wait, ms, before a partial group is committed (default 2; 0: at the writer's next turn). */
+  /** Longest wait, ms, before a partial group is committed (default 0: at the writer's next turn). */
   readonly groupCommitMs?: number;
 }
 
@@ -139,7 +139,7 @@ export class SqliteEventStore implements EventStore {
       file: options.path,
       synchronous: options.synchronous ?? 'full',
       groupCommitEvents: options.groupCommitEvents ?? 256,
-      groupCommitMs: options.groupCommitMs ?? 2,
+      groupCommitMs: options.groupCommitMs ?? 0,
     };
     const worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: settings });
     return new Promise((resolve) => {
