@@ -10,7 +10,7 @@ import type { Intent, PortfolioView } from '../src/strategy/strategy.js';
 import type { ExecutionReport } from '../src/venues/port.js';
 import { fromSynthetic } from '../src/market/market-input.js';
 import { SimulatedVenue } from '../src/venues/sim/simulated-venue.js';
-import { LINEAR, T0 } from './support/sim-venue-setup.js';
+import { LINEAR, SPOT, T0 } from './support/sim-venue-setup.js';
 
 const D = Decimal.of;
 
@@ -85,4 +85,25 @@ test('the market maker on the simulator: post-only on both sides, maker fills on
   assert.ok(orders.some((o) => o.side === 'buy') && orders.some((o) => o.side === 'sell'));
   // Every quote was on its passive side of the book when sent (no rejection above), priced on the tick.
   assert.ok(orders.every((o) => o.price!.isMultipleOf(ticksToPrice(LINEAR, 1))));
+});
+
+test('on spot the market maker offers only what the account holds: flat it quotes the bid alone, long it sells at most its coins', () => {
+  // Unshortable: flat, no ask; long 200 lots, the ask sells 200 (not quote 300); long 500, the ask is the full quote.
+  assert.equal(marketMakerQuotes(9990, 10010, 0, 1000, 300, 5, 10, false).askLots, 0);
+  assert.equal(marketMakerQuotes(9990, 10010, 0, 1000, 300, 5, 10, false).bidLots, 300);
+  assert.equal(marketMakerQuotes(9990, 10010, 200, 1000, 300, 5, 10, false).askLots, 200);
+  assert.equal(marketMakerQuotes(9990, 10010, 500, 1000, 300, 5, 10, false).askLots, 300);
+
+  const spot = SPOT;
+  const mm = new MarketMaker({ spec: spot, quoteSize: D('0.3'), halfSpreadBps: 5, maxInventory: D('1'), skewBps: 0, requoteBps: 0 });
+  const view = (position: string, coins: string): PortfolioView => ({
+    position: () => D(position), cash: (currency) => (currency === spot.base ? D(coins) : D('100000')), openParents: () => [],
+    mark: () => undefined, equity: () => D('100000'), symbols: () => [spot.symbol],
+  });
+  const book = { type: 'book' as const, ts: T0, symbol: spot.symbol, bid: D('99.90'), bidSize: D('5'), ask: D('100.10'), askSize: D('5') };
+  const sides = (intents: readonly Intent[]): string[] => intents.map((i) => (i.kind === 'order' ? `${i.side} ${i.quantity}` : `${i.kind} ${i.kind === 'cancel' ? i.key : ''}`));
+  // Flat and holding no coin: a bid, and the ask canceled (never a sell of coins it does not have).
+  assert.deepEqual(sides(mm.onMarket(book, view('0', '0'))), ['buy 0.3', 'cancel ask']);
+  // 0.1 bought plus 0.05 deposited (and a dust balance below the increment): the ask offers the 0.15 held.
+  assert.deepEqual(sides(mm.onMarket({ ...book, ts: T0 + 1 }, view('0.1', '0.0500001'))), ['buy 0.3', 'sell 0.15']);
 });

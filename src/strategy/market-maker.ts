@@ -1,6 +1,7 @@
 import type { Decimal } from '../domain/decimal.js';
 import { type InstrumentSpec, lotsToSize, priceToTicks, sizeToLots, ticksToPrice } from '../domain/instrument.js';
 import type { Intent, PortfolioView, Strategy, StrategyMarketEvent } from './strategy.js';
+import { ok } from '../domain/result.js';
 
 /** How the market maker quotes. */
 export interface MarketMakerConfig {
@@ -31,9 +32,13 @@ export interface Quotes {
  * - bid at mid × (1 − (half + skew) / 10,000) rounded down, ask at mid × (1 + (half − skew) / 10,000) rounded up, each
  *   clamped to the passive side (bid ≤ best ask − 1 tick, ask ≥ best bid + 1 tick): always post-only;
  * - bid size = min(quote, max − inventory), ask size = min(quote, max + inventory), never negative: a fill of either
- *   quote can never take the inventory beyond ±max.
+ *   quote can never take the inventory beyond ±max;
+ * - with `shortable` false (spot, a cash account), the ask is at most the inventory: it never offers coins it does not
+ *   hold, and when flat it quotes the bid alone.
  */
-export function marketMakerQuotes(bestBid: number, bestAsk: number, inventoryLots: number, maxLots: number, quoteLots: number, halfSpreadBps: number, skewBps: number): Quotes {
+export function marketMakerQuotes(
+  bestBid: number, bestAsk: number, inventoryLots: number, maxLots: number, quoteLots: number, halfSpreadBps: number, skewBps: number, shortable = true,
+): Quotes {
   const twoMid = bestBid + bestAsk;
   const skew = maxLots === 0 ? 0 : (inventoryLots / maxLots) * skewBps;
   const bidTicks = Math.min(bestAsk - 1, Math.floor((twoMid * (10_000 - halfSpreadBps - skew)) / 20_000 + 1e-9));
@@ -42,13 +47,22 @@ export function marketMakerQuotes(bestBid: number, bestAsk: number, inventoryLot
     bidTicks,
     bidLots: Math.max(0, Math.min(quoteLots, maxLots - inventoryLots)),
     askTicks,
-    askLots: Math.max(0, Math.min(quoteLots, maxLots + inventoryLots)),
+    askLots: Math.max(0, Math.min(quoteLots, shortable ? maxLots + inventoryLots : inventoryLots)),
   };
 }
 
 /**
+ * On spot, the whole lots of the coin the account holds: its fills' position and the coin held as cash (a deposit),
+ * rounded down to the size increment (a balance off the increment cannot all be sold).
+ */
+function heldLots(spec: InstrumentSpec, portfolio: PortfolioView): number {
+  const held = portfolio.position(spec.symbol).add(portfolio.cash(spec.base));
+  return held.isPositive() ? Number(held.units / spec.sizeIncrement.units) : 0;
+}
+
+/**
  * A passive market maker: quotes both sides post-only around mid with an inventory skew and a maximum inventory (see
- * {@link marketMakerQuotes}). Quotes are order intents keyed `bid` and `ask`, so a new quote replaces the old one; a
+ * {@link marketMakerQuotes}); on spot it sells only what the account holds. Quotes are order intents keyed `bid` and `ask`, so a new quote replaces the old one; a
  * side whose size is zero is canceled. It requotes when the mid moved `requoteBps` or its position changed.
  */
 export class MarketMaker implements Strategy {
@@ -87,14 +101,15 @@ export class MarketMaker implements Strategy {
     const bid = this.ticksOf(event.bid);
     const ask = this.ticksOf(event.ask);
     if (!bid.ok || !ask.ok || bid.value >= ask.value) return [];
-    const inventory = sizeToLots(spec, portfolio.position(spec.symbol));
+    const spot = spec.kind === 'spot';
+    const inventory = spot ? ok(heldLots(spec, portfolio)) : sizeToLots(spec, portfolio.position(spec.symbol));
     if (!inventory.ok) return [];
     const midTicks = (bid.value + ask.value) / 2;
     const moved = this.lastMidTicks === undefined || Math.abs(midTicks - this.lastMidTicks) / this.lastMidTicks * 10_000 >= this.config.requoteBps;
     if (!moved && inventory.value === this.lastInventory) return [];
     this.lastMidTicks = midTicks;
     this.lastInventory = inventory.value;
-    const q = marketMakerQuotes(bid.value, ask.value, inventory.value, this.maxLots, this.quoteLots, this.config.halfSpreadBps, this.config.skewBps);
+    const q = marketMakerQuotes(bid.value, ask.value, inventory.value, this.maxLots, this.quoteLots, this.config.halfSpreadBps, this.config.skewBps, !spot);
     const intents: Intent[] = [];
     const side = (key: 'bid' | 'ask', ticks: number, lots: number): Intent => (lots === 0
       ? { kind: 'cancel', symbol: spec.symbol, key }
