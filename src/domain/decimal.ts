@@ -47,8 +47,8 @@ function shownText(text: string): string {
  */
 export function divRoundHalfEven(numerator: bigint, denominator: bigint): bigint {
   if (denominator <= 0n) throw new RangeError('divRoundHalfEven: denominator must be positive');
+  const remainder = numerator % denominator; // sign of the numerator
   const quotient = numerator / denominator; // truncates toward zero
-  const remainder = numerator - quotient * denominator;
   if (remainder === 0n) return quotient;
   const twice = (remainder < 0n ? -remainder : remainder) * 2n;
   const away = numerator < 0n ? quotient - 1n : quotient + 1n;

@@ -44,7 +44,7 @@ function volumeOf(market: ReturnType<MarketHub['get']>, windowMs: number, now: n
 export function gateInputsFor(sources: GateInputSources, spec: InstrumentSpec, now: number, expectedEdgeBps: number | undefined): GateInputs {
   const market = sources.market.get(spec.symbol);
   const valuation = sources.valuation;
-  const exposure = valuation.exposureOf(spec.symbol);
+  const quantity = valuation.exposureQuantityOf(spec.symbol);
   const rates = valuation.rates();
   let openNotional = Decimal.ZERO;
   let symbolOpenNotional = Decimal.ZERO;
@@ -64,9 +64,9 @@ export function gateInputsFor(sources: GateInputSources, spec: InstrumentSpec, n
     markPrice: valuation.markOf(spec.symbol),
     markTs: valuation.markTsOf(spec.symbol),
     equity: valuation.equity(),
-    position: positionView(sources.ledger, spec, exposure.quantity),
+    position: positionView(sources.ledger, spec, quantity),
     exposure: {
-      symbolPosition: exposure.quantity,
+      symbolPosition: quantity,
       grossNotional: valuation.grossNotional(),
       openOrderNotional: openNotional,
       symbolOpenOrderNotional: symbolOpenNotional,
@@ -86,7 +86,10 @@ function positionView(ledger: Ledger, spec: InstrumentSpec, quantity: Decimal): 
     symbol: spec.symbol,
     side: sideOf(quantity),
     quantity: quantity.abs(),
-    avgEntryPrice: position === undefined ? null : averageEntryPrice(position) ?? null,
+    // A division no check reads on the hot path: worked out when a reader (a report, a scenario) asks.
+    get avgEntryPrice(): Decimal | null {
+      return position === undefined ? null : averageEntryPrice(position) ?? null;
+    },
     realizedPnl: position?.realized ?? Decimal.ZERO,
     settlementCurrency: spec.settlement,
   };

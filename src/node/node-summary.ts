@@ -22,7 +22,7 @@ export interface NodeSummary {
   readonly valuation_currency: string;
   /** Every currency held: cash plus spot holdings. */
   readonly balances: Readonly<Record<string, string>>;
-  /** Signed position per instrument (0 when flat), in the node's instrument order. */
+  /** Signed position per instrument (0 when flat; on spot, with the coin held as cash), in the node's instrument order. */
   readonly positions: Readonly<Record<string, string>>;
   readonly gate: { readonly checked: number; readonly denied: Readonly<Record<string, number>> };
   /** Parent orders: those that ended, by final state (COMPLETED, CANCELED, STOPPED), and those still working. */
@@ -62,7 +62,8 @@ export function nodeSummary(node: TradingNode, margin: MarginWatch): NodeSummary
   const balances: Record<string, string> = {};
   for (const [currency, amount] of accountBalances(node)) balances[currency] = amount.toString();
   const positions: Record<string, string> = {};
-  for (const symbol of node.specs.keys()) positions[symbol] = (ledger.positions.get(symbol)?.quantity ?? Decimal.ZERO).toString();
+  // A spot instrument's position includes the coin held as cash (an opening balance), as the gate and the valuation see it.
+  for (const symbol of node.specs.keys()) positions[symbol] = node.valuation.exposureQuantityOf(symbol).toString();
   return {
     mode: node.label,
     instruments: [...node.specs.keys()],

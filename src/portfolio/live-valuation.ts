@@ -229,14 +229,23 @@ export class LiveValuation {
   exposureOf(symbol: string): SymbolExposure {
     const slot = this.bySymbol.get(symbol);
     if (slot === undefined) return { quantity: Decimal.ZERO, notional: Decimal.ZERO };
-    const rates = this.rates();
-    let quantity = this.ledger.positions.get(symbol)?.quantity ?? Decimal.ZERO;
+    const quantity = this.quantityOf(slot);
+    return { quantity, notional: this.notionalOf(slot, quantity, this.rates()) ?? Decimal.ZERO };
+  }
+
+  /** The signed quantity of {@link exposureOf} alone (what the gate reads per order: no valuation work). */
+  exposureQuantityOf(symbol: string): Decimal {
+    const slot = this.bySymbol.get(symbol);
+    return slot === undefined ? Decimal.ZERO : this.quantityOf(slot);
+  }
+
+  private quantityOf(slot: Slot): Decimal {
+    const symbol = slot.spec.symbol;
+    const quantity = this.ledger.positions.get(symbol)?.quantity ?? Decimal.ZERO;
     const spec = slot.spec;
-    if (spec.kind === 'spot' && spec.base !== this.options.valuationCurrency) {
-      const held = this.ledger.cash.get(spec.base) ?? Decimal.ZERO;
-      if (!held.isZero() && isHeldCoin(rates.rateOf(spec.base))) quantity = quantity.add(held);
-    }
-    return { quantity, notional: this.notionalOf(slot, quantity, rates) ?? Decimal.ZERO };
+    if (spec.kind !== 'spot' || spec.base === this.options.valuationCurrency) return quantity;
+    const held = this.ledger.cash.get(spec.base) ?? Decimal.ZERO;
+    return !held.isZero() && isHeldCoin(this.rates().rateOf(spec.base)) ? quantity.add(held) : quantity;
   }
 
   /**
