@@ -21,8 +21,9 @@ function spec(overrides: Partial<Parameters<typeof defineInstrument>[0]> = {}): 
   return defined.value;
 }
 
+/** The default limits, with a single-order cap of 100 USD (the figures below are worked against it). */
 function limits(risk: Partial<KeelConfig['risk']> = {}): RiskLimits {
-  const converted = riskLimitsFromConfig({ ...defaultConfig().risk, ...risk });
+  const converted = riskLimitsFromConfig({ ...defaultConfig().risk, single_order_max_usd: '100', ...risk });
   if (!converted.ok) throw new Error(converted.error.message);
   return converted.value;
 }
@@ -90,9 +91,11 @@ test('the defaults: the at-risk caps are 15% and 5% of equity, and every limit c
   const config = defaultConfig();
   assert.equal(config.risk.max_total_at_risk_pct, 0.15);
   assert.equal(config.risk.max_asset_at_risk_pct, 0.05);
-  const converted = limits();
+  // 150 USD: a reversal of the default pair trade (twice its 65 USD a leg) is one order within it.
+  assert.equal(config.risk.single_order_max_usd, '150');
+  const converted = limits({ single_order_max_usd: config.risk.single_order_max_usd });
   assert.deepEqual(Object.fromEntries(Object.entries(converted).map(([k, v]) => [k, (v as Decimal).toString()])), {
-    singleOrderMaxUsd: '100', maxSymbolExposureUsd: '500', maxSymbolExposurePct: '0.2', maxPositionUsd: '1000', maxExposurePct: '0.5',
+    singleOrderMaxUsd: '150', maxSymbolExposureUsd: '500', maxSymbolExposurePct: '0.2', maxPositionUsd: '1000', maxExposurePct: '0.5',
     maxLeverage: '5', maxTotalAtRiskPct: '0.15', maxAssetAtRiskPct: '0.05', dailyLossLimitPct: '0.03', dailyLossLimitUsd: '200',
     weeklyLossLimitPct: '0.07', maxDrawdownPct: '0.1',
   });

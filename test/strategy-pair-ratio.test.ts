@@ -75,3 +75,19 @@ test('refused: while either leg has a working parent it does not change stance; 
   assert.throws(() => new PairRatio({ ...config(true), second: BTC }), /two legs must be different/);
   assert.throws(() => new PairRatio({ ...config(true), entryZ: 0.2, exitZ: 0.25 }), /entry_z > exit_z/);
 });
+
+test('refused: a leg worth less than one lot at the notional never leaves the other leg naked; the entry is counted undersized', () => {
+  // 45 USDT buys no whole 0.001 BTC at 60,000 (60 USDT a lot), so the signal that sized the ETH leg at 0.015 enters nothing.
+  const strategy = new PairRatio({ ...config(true), notional: D('45') });
+  const btc = Array.from({ length: 45 }, () => '60000');
+  const eth = Array.from({ length: 45 }, (_, i) => (i < 20 ? (i % 2 === 0 ? '3000' : '3000.3') : i < 35 ? '3060' : '3000'));
+  const steps = run(strategy, btc, eth);
+  assert.deepEqual(steps.flat(), []);
+  assert.ok(strategy.undersized > 0);
+  assert.equal(strategy.stance, 'flat');
+  // At 65 USDT both legs are at least one lot: the same prices enter as before.
+  const sized = new PairRatio({ ...config(true), notional: D('65') });
+  const entry = run(sized, btc, eth).find((intents) => intents.length > 0);
+  assert.deepEqual(entry?.map((intent) => (intent.kind === 'target_position' ? [intent.symbol, intent.target.toString()] : null)), [['BTC/USDT:USDT', '0.001'], ['ETH/USDT:USDT', '-0.021']]);
+  assert.equal(sized.undersized, 0);
+});

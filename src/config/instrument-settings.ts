@@ -93,7 +93,7 @@ export const DEFAULT_INSTRUMENTS: readonly InstrumentSetting[] = [
   {
     symbol: 'BTC/USDT:USDT',
     spec: {},
-    strategies: [{ name: 'pair', kind: 'pair_ratio', with: ['ETH/USDT:USDT'], params: { notional: '45', allow_short: true } }],
+    strategies: [{ name: 'pair', kind: 'pair_ratio', with: ['ETH/USDT:USDT'], params: { notional: '65', allow_short: true } }],
   },
   { symbol: 'ETH/USDT:USDT', spec: {}, strategies: [] },
 ];

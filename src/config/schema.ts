@@ -240,7 +240,7 @@ export const configSchema = z.strictObject({
       /** Largest position notional in one symbol, USD decimal string. */
       max_symbol_exposure_usd: amountText.default('500'),
       /** Largest notional of one order, USD decimal string. */
-      single_order_max_usd: amountText.default('100'),
+      single_order_max_usd: amountText.default('150'),
       /**
        * Largest capital at risk across all symbols — open position notional plus resting orders that add exposure —
        * as a fraction of equity (spec 3's global at-risk cap, 0.15 = 15%).

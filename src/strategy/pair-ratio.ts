@@ -32,7 +32,8 @@ export type PairStance = 'first_cheap' | 'second_cheap' | 'flat';
  * exponential moving average and variance of it (floats: statistics), and reads the deviation as a z-score. When the
  * first leg is cheap (z ≤ −entry) it holds the first leg long and — with shorts allowed — the second short; when the
  * first is rich (z ≥ entry), the reverse; it closes both once |z| ≤ exit. Without shorts (spot) it rotates: it holds
- * only the cheap leg. Each leg's size is `notional` at that leg's mid, rounded down to its size increment. It returns
+ * only the cheap leg. Each leg's size is `notional` at that leg's mid, rounded down to its size increment; when a leg it
+ * should hold rounds to nothing it does not enter (never one leg alone) and counts it in `undersized`. It returns
  * `target_position` intents for both legs when its stance changes, and only then, and waits for its open parents on
  * either leg to finish before it changes stance again.
  */
@@ -49,6 +50,8 @@ export class PairRatio implements Strategy {
   private samples = 0;
   private lastSampleTs = -Infinity;
   stance: PairStance = 'flat';
+  /** Entries not taken because a leg was worth less than one lot at `notional` (raise `notional`), for reports and tests. */
+  undersized = 0;
   /** The latest z-score, for reports and tests. */
   z = 0;
 
@@ -86,9 +89,15 @@ export class PairRatio implements Strategy {
     const stance = this.nextStance(this.z);
     if (stance === this.stance) return [];
     if (portfolio.openParents(this.config.first.symbol).length > 0 || portfolio.openParents(this.config.second.symbol).length > 0) return [];
-    this.stance = stance;
-    return [this.target(this.config.first, stance === 'first_cheap' ? 1 : stance === 'second_cheap' ? -1 : 0),
+    const legs = [this.target(this.config.first, stance === 'first_cheap' ? 1 : stance === 'second_cheap' ? -1 : 0),
       this.target(this.config.second, stance === 'second_cheap' ? 1 : stance === 'first_cheap' ? -1 : 0)];
+    // A leg that should be held but is worth less than one lot at `notional` would leave the other leg naked: no entry.
+    if (legs.some((leg) => leg.wanted && leg.intent.target.isZero())) {
+      this.undersized += 1;
+      return [];
+    }
+    this.stance = stance;
+    return legs.map((leg) => leg.intent);
   }
 
   private nextStance(z: number): PairStance {
@@ -100,7 +109,7 @@ export class PairRatio implements Strategy {
   }
 
   /** The target of one leg: long (+1), short (−1, flat without shorts) or flat (0), sized `notional` at its exact mid. */
-  private target(spec: InstrumentSpec, direction: -1 | 0 | 1): Intent {
+  private target(spec: InstrumentSpec, direction: -1 | 0 | 1): { readonly intent: Extract<Intent, { kind: 'target_position' }>; readonly wanted: boolean } {
     const effective = direction === -1 && !this.config.allowShort ? 0 : direction;
     let target = Decimal.ZERO;
     const touch = this.touches.get(spec.symbol);
@@ -111,6 +120,9 @@ export class PairRatio implements Strategy {
       const size = spec.sizeIncrement.mulInt(BigInt(Math.max(0, Math.floor(lots + 1e-9))));
       target = effective > 0 ? size : size.neg();
     }
-    return { kind: 'target_position', symbol: spec.symbol, target, ...(this.config.algo !== undefined && { algo: this.config.algo }) };
+    return {
+      intent: { kind: 'target_position', symbol: spec.symbol, target, ...(this.config.algo !== undefined && { algo: this.config.algo }) },
+      wanted: effective !== 0,
+    };
   }
 }
