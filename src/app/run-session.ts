@@ -24,7 +24,7 @@ import { type AssembledNode, assembleNode } from './node-assembly.js';
 import { deliveryTo, feedPaced } from './paced-feed.js';
 import { paperMarket } from './paper-market.js';
 import { resolvedInstruments, simulatorMarkets } from './run-instruments.js';
-import { buildSimNode, configuredBalances, projectionSettings, startingBalances } from './sim-node.js';
+import { buildSimNode, configuredBalances, projectionSettings, startingBalances, startingPositions } from './sim-node.js';
 import { feedStreams } from './stream-feed.js';
 import { type ApiKeyPair, DEFAULT_EMULATOR_KEYS } from './venue-credentials.js';
 import { loadStrategyModules } from './strategy-module.js';
@@ -202,7 +202,7 @@ async function simulatorRun(
   const shift = resumedFrom === null || market.value === null ? 0 : Math.max(0, resumedFrom + 1_000 - firstTs);
   // Resuming on the in-process simulator: the previous session's venue ended with its process, so its open orders
   // ended too (recovery finds them missing on the venue and closes them); the new simulator starts from the balances
-  // the log's ledger holds, which recovery then checks against it before trading resumes.
+  // and derivative positions the log's ledger holds, which recovery then checks against it before trading resumes.
   const held = new Map<string, Decimal>();
   for (const [currency, amount] of rebuilt.value.ledger.cash) held.set(currency, amount);
   for (const position of rebuilt.value.ledger.positions.values()) {
@@ -210,7 +210,8 @@ async function simulatorRun(
   }
   const built = await buildSimNode({
     config, mode: options.mode, specs: specs.value, strategies: strategies.value, store, projections: rebuilt.value,
-    balances: resumedFrom === null ? configuredBalances(config) : startingBalances(held), startTs: firstTs + shift,
+    balances: resumedFrom === null ? configuredBalances(config) : startingBalances(held),
+    positions: resumedFrom === null ? [] : startingPositions(rebuilt.value.ledger), startTs: firstTs + shift,
     idPrefix: `s${started.toString(36)}`, log, killSwitch, recover: true, fees: markets.value.fees,
   });
   if (!built.ok) return err(built.error.message);

@@ -11,9 +11,11 @@ import type { NodeLog } from '../node/node-log.js';
 import type { NodeSetupError } from '../node/trading-node.js';
 import type { EventStore } from '../store/event-store.js';
 import { type ProjectionOptions, Projections, projectionOptionsFrom } from '../store/projections.js';
+import type { Ledger } from '../portfolio/ledger.js';
+import { averageEntryPrice } from '../portfolio/position.js';
 import type { Strategy } from '../strategy/strategy.js';
 import type { SimMarketInput } from '../market/market-input.js';
-import { SimulatedVenue, type StartingBalance } from '../venues/sim/simulated-venue.js';
+import { SimulatedVenue, type StartingBalance, type StartingPosition } from '../venues/sim/simulated-venue.js';
 import { simulatedVenueOptions, simulatorBalances } from '../venues/sim/simulator-options.js';
 import type { ListedFees } from '../venues/ccxt/market-catalog.js';
 import { type ModeSettings, modeLabel, venueForMode } from './modes.js';
@@ -48,9 +50,24 @@ export function startingBalances(entries: ReadonlyMap<string, Decimal>): Startin
  */
 export function configuredSimulator(
   config: KeelConfig, specs: readonly InstrumentSpec[], clock: ManualClock, balances: readonly StartingBalance[], fees?: ReadonlyMap<string, ListedFees>,
+  positions: readonly StartingPosition[] = [],
 ): SimulatedVenue {
   const options = simulatedVenueOptions(config.simulator, { clock, instruments: specs, feeSchedule: FeeSchedule.fromConfig(config.fees.schedule) });
-  return new SimulatedVenue({ ...options, balances, ...(fees !== undefined && { instrumentFees: fees }) });
+  return new SimulatedVenue({ ...options, balances, positions, ...(fees !== undefined && { instrumentFees: fees }) });
+}
+
+/**
+ * Returns the derivative positions a ledger holds, each at its average entry price: what a resumed session's new
+ * simulator must hold so that recovery finds it agreeing with the log (spot holdings resume as balances).
+ */
+export function startingPositions(ledger: Ledger): StartingPosition[] {
+  const out: StartingPosition[] = [];
+  for (const position of ledger.positions.values()) {
+    if (position.spec.kind === 'spot' || position.quantity.isZero()) continue;
+    const entryPrice = averageEntryPrice(position);
+    if (entryPrice !== undefined && entryPrice.isPositive()) out.push({ symbol: position.spec.symbol, quantity: position.quantity, entryPrice });
+  }
+  return out;
 }
 
 /** What a simulator-backed node is built from. */
@@ -64,6 +81,8 @@ export interface SimNodeOptions {
   readonly projections?: Projections;
   /** The account's balances at the simulator's start. */
   readonly balances: readonly StartingBalance[];
+  /** The derivative positions at the simulator's start (a resumed log's: {@link startingPositions}). */
+  readonly positions?: readonly StartingPosition[];
   /** The rates each market lists (the bundled Binance markets'); the simulator charges and reports them. */
   readonly fees?: ReadonlyMap<string, ListedFees>;
   /** Time of the first market event: the clock starts here. */
@@ -93,7 +112,7 @@ export interface SimNode {
  */
 export async function buildSimNode(options: SimNodeOptions): Promise<Result<SimNode, NodeSetupError>> {
   const clock = new ManualClock(options.startTs);
-  const sim = configuredSimulator(options.config, options.specs, clock, options.balances, options.fees);
+  const sim = configuredSimulator(options.config, options.specs, clock, options.balances, options.fees, options.positions);
   const venue = venueForMode(sim, options.mode);
   const settings = projectionSettings(options.config, options.specs);
   let projections = options.projections ?? new Projections(settings);

@@ -30,6 +30,13 @@ import { OrderRateLimiter } from './rate-limit.js';
 /** Funding times: every 8 hours from 00:00 UTC (epoch 0 is a 00:00 UTC). */
 export const FUNDING_INTERVAL_MS = 8 * 60 * 60 * 1000;
 
+/** A derivative position held at the simulator's start: signed quantity (contracts) at its average entry price. */
+export interface StartingPosition {
+  readonly symbol: string;
+  readonly quantity: Decimal;
+  readonly entryPrice: Decimal;
+}
+
 /** A starting balance, deposited into the simulator's ledger at construction. */
 export interface StartingBalance {
   readonly currency: string;
@@ -43,6 +50,11 @@ export interface SimulatedVenueOptions {
   /** Spot, linear perpetual and inverse perpetual instruments it lists. */
   readonly instruments: readonly InstrumentSpec[];
   readonly balances?: readonly StartingBalance[];
+  /**
+   * Derivative positions the account holds at the start (a resumed session: the previous simulator ended with its
+   * process), each booked at its average entry price without a fee, so the venue holds what the log's ledger holds.
+   */
+  readonly positions?: readonly StartingPosition[];
   /** Maker/taker tiers by trailing 30-day volume; the Coinbase Advanced Trade schedule by default. */
   readonly feeSchedule?: FeeSchedule;
   /**
@@ -209,6 +221,17 @@ export class SimulatedVenue implements Venue {
     for (const balance of options.balances ?? []) {
       const booked = this.ledger.apply({ type: 'deposit', ts: this.clock.now(), currency: balance.currency, amount: balance.amount });
       if (!booked.ok) throw new RangeError(`starting balance of ${balance.currency} must be positive, got ${balance.amount}`);
+    }
+    for (const position of options.positions ?? []) {
+      const state = this.symbols.get(position.symbol);
+      if (state === undefined || state.spec.kind === 'spot' || position.quantity.isZero()) {
+        throw new RangeError(`a starting position must be a non-zero derivative position on a listed instrument, got ${position.quantity} ${position.symbol}`);
+      }
+      const booked = this.ledger.apply({
+        type: 'fill', ts: this.clock.now(), symbol: position.symbol, side: position.quantity.isPositive() ? 'buy' : 'sell',
+        quantity: position.quantity.abs(), price: position.entryPrice, fee: Decimal.ZERO, feeCurrency: null, liquidity: 'maker', tradeId: null,
+      });
+      if (!booked.ok) throw new RangeError(`starting position ${position.quantity} ${position.symbol} at ${position.entryPrice}: ${booked.error.message}`);
     }
     this.feeSchedule = options.feeSchedule ?? FeeSchedule.fromConfig(COINBASE_ADVANCED_TRADE_TIERS);
     const listed: Array<[string, { readonly maker: Decimal; readonly taker: Decimal }]> = [...(options.instrumentFees ?? [])];
