@@ -16,12 +16,47 @@ function gateEventFields(event: GateEvent): Record<string, unknown> {
   return { event: event.type, symbol: event.symbol, ...event.context };
 }
 
+/** Node-clock time within which a parent's repeated gate denial with the same code is counted, not logged again. */
+export const REPEATED_DENIAL_WINDOW_MS = 60_000;
+/** Parents whose last denial is remembered; beyond it the memory starts over (a line too many, never one lost). */
+const REMEMBERED_PARENTS = 1_000;
+
+/**
+ * Decides which gate denials reach the log. An algorithm retries a denied child on its next tick
+ * (`execution.child_denied_policy: retry`), so a denial that holds (an order over a limit) would otherwise write a
+ * line per market event. The first denial of a parent with a code is logged; the same parent's repeats with that code
+ * within {@link REPEATED_DENIAL_WINDOW_MS} are counted, and the next line logged carries the count (`repeated`).
+ */
+export class DenialThrottle {
+  private readonly last = new Map<string, { ts: number; suppressed: number }>();
+
+  /** Returns how many denials were suppressed before this one when it is to be logged, else undefined. */
+  admit(parentId: string, code: string, ts: number): number | undefined {
+    const key = `${parentId} ${code}`;
+    const seen = this.last.get(key);
+    if (seen !== undefined && ts - seen.ts < REPEATED_DENIAL_WINDOW_MS) {
+      seen.suppressed += 1;
+      return undefined;
+    }
+    if (this.last.size >= REMEMBERED_PARENTS) this.last.clear();
+    this.last.set(key, { ts, suppressed: 0 });
+    return seen?.suppressed ?? 0;
+  }
+}
+
+/** The parent of a child client order id (`<parentId>-<seq>`), or the id itself. */
+function parentOf(clientOrderId: string): string {
+  const dash = clientOrderId.lastIndexOf('-');
+  return dash > 0 ? clientOrderId.slice(0, dash) : clientOrderId;
+}
+
 /**
  * Writes the node's events to the structured log, one line each: what started and stopped, every intent, order sent,
- * gate denial, local denial, fill, parent order ended (with its final progress), gate and fee events, halts and
+ * gate denial (a parent's repeats of one denial counted, see {@link DenialThrottle}), local denial, fill, parent order ended (with its final progress), gate and fee events, halts and
  * alerts. A bus subscriber: the engines never log themselves. Returns the way to stop.
  */
 export function logNodeEvents(bus: NodeBus, log: NodeLog): Unsubscribe {
+  const denials = new DenialThrottle();
   return bus.onAny((event: NodeEvent) => {
     switch (event.type) {
       case 'node.started':
@@ -55,7 +90,10 @@ export function logNodeEvents(bus: NodeBus, log: NodeLog): Unsubscribe {
       case 'gate.decision': {
         const { order, result } = event;
         if (result.decision !== 'deny') return;
-        log.info({ clientOrderId: order.clientOrderId, symbol: order.symbol, codes: result.reasons.map((r) => r.code), reason: result.reasons[result.reasons.length - 1]?.message }, 'order denied by the gate');
+        const last = result.reasons[result.reasons.length - 1];
+        const repeated = denials.admit(parentOf(order.clientOrderId), last?.code ?? '', event.ts);
+        if (repeated === undefined) return;
+        log.info({ clientOrderId: order.clientOrderId, symbol: order.symbol, codes: result.reasons.map((r) => r.code), reason: last?.message, ...(repeated > 0 && { repeated }) }, 'order denied by the gate');
         return;
       }
       case 'gate.event':
