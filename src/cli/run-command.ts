@@ -56,12 +56,12 @@ async function run(flags: RunFlags, io: CliIo, signal: AbortSignal): Promise<num
 export function registerRunCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('run')
-    .description('the main job: paper-trade the example strategies on the bundled Binance replay (or --synthetic, or keel venue serve with --venue-url) with the SQLite store under ./data, logs under ./logs and a live dashboard; Ctrl-C stops cleanly and the next run resumes')
+    .description('the main job: trade the configured instruments and strategies (default: four instruments in PAPER on keel\'s simulator, on the config\'s market: the seeded synthetic one, captures, or the venue\'s streams; or keel venue serve with --venue-url; LIVE on the configured exchange) with the SQLite store under ./data, logs under ./logs and a live dashboard; Ctrl-C stops cleanly and the next run resumes')
     .option('--config <file>', 'config file (defaults, then this file, then KEEL_* environment variables)')
     .option('--env <environment>', 'environment overlay (sandbox | prod)')
-    .option('--synthetic', 'trade the seeded synthetic market instead of the bundled capture')
+    .option('--synthetic', 'trade the seeded synthetic market whatever market.source says')
     .option('--venue-url <url>', 'trade keel venue serve at this loopback URL (http://127.0.0.1:PORT) through ccxt instead of the in-process simulator, signing with the emulator\'s keys (KEEL_EMULATOR_API_KEY / KEEL_EMULATOR_API_SECRET, else its defaults); another host, or the configured keys, only with --confirm-live')
-    .option('--strategy <file>', 'trade the strategy this module builds (it exports createStrategy(symbol)) instead of the examples; repeatable', collectOption, [])
+    .option('--strategy <file>', 'trade the strategy this module builds (it exports createStrategy(symbol, context)) instead of the configured ones; repeatable', collectOption, [])
     .option('--speed <x>', 'market time per wall-clock time on the simulator', '10')
     .option('--dry-run', 'DRY_RUN: decide and record every order, send none')
     .option('--read-only', 'no order leaves (enforced at the venue port)')
