@@ -8,6 +8,7 @@ import { OrderBook } from '../src/market/order-book.js';
 import { type SimMarketInput, applyBookDelta } from '../src/market/market-input.js';
 import { instrument, readerFixture, tempFile } from './support/book-replays.js';
 import { fixture } from './support/paths.js';
+import { bundledCapturePath } from '../src/app/sources.js';
 
 const bybit = readerFixture('bybit_xrpusdt_ob500_2024-12-01.jsonl');
 const bybitLines = readFileSync(bybit, 'utf8').trimEnd().split('\n');
@@ -203,4 +204,13 @@ test('a print without a side is a buy above the mid, a sell below it; at the mid
   assert.equal(inferTakerSide(102, undefined, { priceTicks: 101, side: 'sell' }), 'buy');
   assert.equal(inferTakerSide(101, undefined, { priceTicks: 101, side: 'sell' }), 'sell');
   assert.equal(inferTakerSide(101, undefined, undefined), 'buy');
+});
+
+test('refused: a capture whose prices are off the instrument tick (a spot capture fed to a perpetual) says so, not just "no book"', async () => {
+  // The bundled Binance spot capture (0.01 ticks) fed to an instrument ticking 0.1: its depth snapshot cannot be taken,
+  // and the refusal counts the lines it could not take and quotes the first, with its line, field and value.
+  const coarse = instrument('BTC/USDT:USDT', '0.1', '0.001');
+  const refused = await loadCaptures([{ file: bundledCapturePath(), spec: coarse }]);
+  assert.ok(!refused.ok);
+  assert.match(refused.error.message, /holds no BTCUSDT order book for BTC\/USDT:USDT \(binance: \d+ trades, 0 snapshots, \d+ malformed lines, the first .*\.gz:\d+: field [\w.[\]]+: .*increment 0\.1/);
 });

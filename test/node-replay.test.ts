@@ -105,7 +105,7 @@ describe('keel replay on the default portfolio (synthetic market, four instrumen
     const io = memoryIo();
     const code = await main(['replay', path.join('test', 'fixtures', 'readers', 'bitmex_trades_XBTUSD.csv')], io);
     assert.equal(code, 1);
-    assert.match(io.stderr(), /bitmex_trades_XBTUSD\.csv: holds no XBTUSD order book \(tardis: 10 trades, 0 snapshots\) and no other capture gives BTC\/USDT one/);
+    assert.match(io.stderr(), /bitmex_trades_XBTUSD\.csv: holds no XBTUSD order book for BTC\/USDT \(tardis: 10 trades, 0 snapshots\) and no other capture gives BTC\/USDT one/);
     const other = memoryIo();
     assert.equal(await main(['replay', path.join('test', 'fixtures', 'PROVENANCE.md')], other), 1);
     assert.match(other.stderr(), /PROVENANCE\.md: the format could not be detected/);

@@ -1,6 +1,6 @@
 import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
-import { type InputError, describeFsError, inputError } from '../input/input-error.js';
+import { type InputError, describeFsError, formatInputError, inputError } from '../input/input-error.js';
 import type { SimLevel, SimMarketInput } from './market-input.js';
 import { BookReplay } from './book-replay.js';
 import {
@@ -322,8 +322,11 @@ export async function loadCaptures(captures: readonly CaptureSource[]): Promise<
   const booked = new Set(reports.filter((report) => report.snapshots > 0).map((report) => report.symbol));
   const bookless = reports.find((report) => !booked.has(report.symbol));
   if (bookless !== undefined) {
+    // Lines the instrument could not take (prices off its tick: a spot capture fed to a perpetual) are why, often.
+    const first = bookless.malformedErrors[0];
+    const malformed = bookless.malformed === 0 ? '' : `, ${bookless.malformed} malformed lines, the first ${first === undefined ? 'not kept' : formatInputError(first)}`;
     return err(inputError(bookless.source, null, null, undefined,
-      `holds no ${bookless.fileSymbol} order book (${bookless.format}: ${bookless.trades} trades, ${bookless.snapshots} snapshots) and no other capture gives ${bookless.symbol} one: nothing to trade against`));
+      `holds no ${bookless.fileSymbol} order book for ${bookless.symbol} (${bookless.format}: ${bookless.trades} trades, ${bookless.snapshots} snapshots${malformed}) and no other capture gives ${bookless.symbol} one: nothing to trade against`));
   }
   return ok({ inputs: [...mergeByTime(lists)], reports });
 }
