@@ -2,7 +2,7 @@ import type { InstrumentSpec } from '../domain/instrument.js';
 import { type Result, err, ok } from '../domain/result.js';
 import { type InputError, describeFsError, formatInputError, inputError } from '../input/input-error.js';
 import type { SimLevel, SimMarketInput } from './market-input.js';
-import { BookReplay } from './book-replay.js';
+import { BookReplay, type BookReplaySummary } from './book-replay.js';
 import {
   type CaptureFile, type CaptureFormat, type FeedLayout, type ReadPosition, SYMBOL_PEEK_RECORDS, firstSymbol, formatOfLayout, recordsOf,
   resolveCapture, syncFor,
@@ -50,7 +50,9 @@ export interface CaptureSource extends CaptureLocation {
  * locked books, the malformed lines and the quotes that disagreed with the rebuilt book; resyncs are the snapshots
  * that brought the book back after a gap.
  */
-export interface CaptureReport {
+export interface CaptureReport extends Pick<BookReplaySummary,
+  'snapshots' | 'updatesApplied' | 'gaps' | 'gapLines' | 'resyncs' | 'skipped' | 'crossed' | 'crossedLines' | 'malformed'
+  | 'malformedErrors' | 'quoteChecks' | 'quoteMismatches' | 'trades'> {
   readonly source: string;
   /** The configured instrument's symbol, which every input carries. */
   readonly symbol: string;
@@ -60,23 +62,6 @@ export interface CaptureReport {
   readonly layout: FeedLayout;
   /** Lines read, over every file of the capture. */
   readonly lines: number;
-  readonly snapshots: number;
-  readonly updatesApplied: number;
-  readonly gaps: number;
-  /** The lines of the first gaps. */
-  readonly gapLines: readonly number[];
-  readonly resyncs: number;
-  /** Deltas not applied (no book in force, or already contained in the snapshot). */
-  readonly skipped: number;
-  readonly crossed: number;
-  readonly crossedLines: readonly number[];
-  readonly malformed: number;
-  /** The first malformed lines' errors: file, line, field, value. */
-  readonly malformedErrors: readonly InputError[];
-  readonly quoteChecks: number;
-  readonly quoteMismatches: number;
-  /** Trades of the instrument in the file. */
-  readonly trades: number;
   /** Inputs produced for the engine. */
   readonly inputs: number;
 }
