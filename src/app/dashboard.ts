@@ -124,7 +124,7 @@ export function renderDashboard(assembled: AssembledNode, context: DashboardCont
     'PARENT ORDERS (filled / quantity, remaining, avg price, slippage vs arrival mid)',
     ...(parents.length === 0 ? ['  (none working)'] : parents.slice(0, 6).map(parentLine)),
     `RECENT GATE DECISIONS (${activity.decided} decided, ${activity.denied} denied)`,
-    ...(activity.decisions.length === 0 ? ['  (none yet)'] : activity.decisions.slice(-6).map((d) => `  ${new Date(d.ts).toISOString().slice(11, 19)} ${d.clientOrderId} ${d.symbol} ${d.side} ${d.quantity} → ${d.decision.toUpperCase()}${d.codes.length > 0 ? ` [${d.codes.join(', ')}]` : ''}`)),
+    ...(activity.decisions.length === 0 ? ['  (none yet)'] : activity.decisions.slice(-6).map((d) => `  ${new Date(d.ts).toISOString().slice(11, 19)} ${d.clientOrderId} ${d.symbol} ${d.side} ${d.quantity} → ${d.decision.toUpperCase()}${d.codes.length > 0 ? ` [${d.codes.join(', ')}]` : ''}${d.refused === undefined ? '' : `, refused by the node [${d.refused}]`}`)),
     'ALERTS',
     ...(activity.alerts.length === 0 ? ['  (none)'] : activity.alerts.slice(-5).map((a) => `  ${a.severity.toUpperCase()} ${a.code}: ${a.message.slice(0, 110)}`)),
   ];

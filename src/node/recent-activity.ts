@@ -12,6 +12,8 @@ export interface GateDecisionRecord {
   readonly decision: GateResult['decision'];
   /** The reasons' codes in check order (the denial last); empty when accepted unchanged. */
   readonly codes: readonly string[];
+  /** The code the node refused the order with after the gate passed it (DRY_RUN, READ_ONLY, a halt), if it did. */
+  readonly refused?: string;
 }
 
 /** Something an operator should look at, newest last. */
@@ -52,6 +54,10 @@ export class RecentActivity {
           decision: result.decision, codes: result.reasons.map((reason) => reason.code),
         });
         if (this.decisions.length > MAX_DECISIONS) this.decisions.shift();
+      }),
+      bus.on('order.denied', (event) => {
+        const at = this.decisions.findIndex((d) => d.clientOrderId === event.clientOrderId);
+        if (at >= 0) this.decisions[at] = { ...this.decisions[at]!, refused: event.code };
       }),
       bus.on('alert', (event) => this.add(event.ts, event.severity, event.code, event.message)),
       bus.on('gate.event', ({ ts, event }) => this.add(ts, WARN_EVENTS.has(event.type) ? 'warn' : 'info', event.type, `${event.symbol} ${JSON.stringify(event.context)}`)),
