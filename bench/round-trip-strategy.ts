@@ -22,6 +22,8 @@ export class RoundTripStrategy implements Strategy {
   /** Intents returned so far. */
   intents = 0;
   private readonly specs: ReadonlyMap<string, InstrumentSpec>;
+  /** Per symbol, the quote value of one lot per unit of price (size increment × contract size). */
+  private readonly lotValues = new Map<string, number>();
 
   constructor(specs: readonly InstrumentSpec[], private readonly trigger: TradeTrigger) {
     this.symbols = specs.map((spec) => spec.symbol);
@@ -41,7 +43,11 @@ export class RoundTripStrategy implements Strategy {
   /** Whole lots worth at least {@link ENTRY_NOTIONAL} at `price` (a float is fine here: it only picks a size). */
   private entrySize(symbol: string, price: Decimal): Decimal {
     const spec = this.specs.get(symbol)!;
-    const lots = Math.ceil(ENTRY_NOTIONAL / (price.toNumber() * spec.sizeIncrement.toNumber() * spec.contractSize.toNumber()));
-    return lotsToSize(spec, lots);
+    let lotValue = this.lotValues.get(symbol);
+    if (lotValue === undefined) {
+      lotValue = spec.sizeIncrement.toNumber() * spec.contractSize.toNumber();
+      this.lotValues.set(symbol, lotValue);
+    }
+    return lotsToSize(spec, Math.ceil(ENTRY_NOTIONAL / (price.toNumber() * lotValue)));
   }
 }

@@ -11,12 +11,16 @@ import { tenInstruments } from './instruments.js';
 import { benchNodeConfig } from './node-config.js';
 import { RoundTripStrategy } from './round-trip-strategy.js';
 
-/** Hours of the ten instruments' synthetic market fed through the node (about 25,000 events). */
-const HOURS = 0.05;
+/** Hours of the ten instruments' synthetic market fed through the node (about 125,000 events, 6,000 orders). */
+const HOURS = 0.25;
 /** Market events between two triggering events: the node keeps processing the market between orders. */
 const SPACING = 20;
-/** Events fed untimed first (JIT, the store's first pages). */
-const WARM_UP_EVENTS = 6_000;
+/**
+ * Events fed untimed first (about 3,000 orders): a node runs for hours, and what it does per event is measured once
+ * V8 has compiled the hot path with its optimizing tier (the gate's checks reach it after a few thousand orders; the
+ * first few hundred run interpreted, several times slower) and the store's first pages are written.
+ */
+const WARM_UP_EVENTS = 60_000;
 /** Rounds of node samples, each followed by a block of floor appends, so drift in the machine affects both alike. */
 const ROUNDS = 5;
 /** Bare fsync-ed appends per round (each a few ms on this disk). */

@@ -1,11 +1,11 @@
 import { Decimal } from '../domain/decimal.js';
 import type { InstrumentSpec } from '../domain/instrument.js';
 import type { OrderRequest } from '../domain/order.js';
-import { type PositionView, sideOf } from '../domain/position.js';
+import { type PositionSide, type PositionView, sideOf } from '../domain/position.js';
 import type { MarketHub } from '../market/market-hub.js';
 import type { Ledger } from '../portfolio/ledger.js';
 import type { LiveValuation } from '../portfolio/live-valuation.js';
-import { averageEntryPrice } from '../portfolio/position.js';
+import { type PositionState, averageEntryPrice } from '../portfolio/position.js';
 import type { GateInputs } from './pipeline.js';
 import type { KillSwitchState } from './risk-limits.js';
 
@@ -78,19 +78,31 @@ export function gateInputsFor(sources: GateInputSources, spec: InstrumentSpec, n
   };
 }
 
-/** The position the checks see: the signed exposure as a view, with the ledger's entry price and realized PnL. */
+/**
+ * The position the checks see: the signed exposure as a view, with the ledger's entry price and realized PnL. A class,
+ * not an object literal with a getter (which V8 builds through its slow runtime path on every order): the entry price
+ * is a division no check reads on the hot path, worked out when a reader (a report, a scenario) asks.
+ */
+class ExposurePositionView implements PositionView {
+  readonly symbol: string;
+  readonly side: PositionSide;
+  readonly quantity: Decimal;
+  readonly realizedPnl: Decimal;
+  readonly settlementCurrency: string;
+
+  constructor(spec: InstrumentSpec, signed: Decimal, private readonly position: PositionState | undefined) {
+    this.symbol = spec.symbol;
+    this.side = sideOf(signed);
+    this.quantity = signed.abs();
+    this.realizedPnl = position?.realized ?? Decimal.ZERO;
+    this.settlementCurrency = spec.settlement;
+  }
+
+  get avgEntryPrice(): Decimal | null {
+    return this.position === undefined ? null : averageEntryPrice(this.position) ?? null;
+  }
+}
+
 function positionView(ledger: Ledger, spec: InstrumentSpec, quantity: Decimal): PositionView | undefined {
-  if (quantity.isZero()) return undefined;
-  const position = ledger.positions.get(spec.symbol);
-  return {
-    symbol: spec.symbol,
-    side: sideOf(quantity),
-    quantity: quantity.abs(),
-    // A division no check reads on the hot path: worked out when a reader (a report, a scenario) asks.
-    get avgEntryPrice(): Decimal | null {
-      return position === undefined ? null : averageEntryPrice(position) ?? null;
-    },
-    realizedPnl: position?.realized ?? Decimal.ZERO,
-    settlementCurrency: spec.settlement,
-  };
+  return quantity.isZero() ? undefined : new ExposurePositionView(spec, quantity, ledger.positions.get(spec.symbol));
 }

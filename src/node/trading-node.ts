@@ -16,7 +16,7 @@ import { InFlight } from '../execution/in-flight.js';
 import { feeGateEvent } from '../gate/fees.js';
 import { fetchVenueFeeRates, resumeFeeRates } from '../gate/venue-fee-rates.js';
 import { OrderManager } from '../execution/order-manager.js';
-import { gateInputsFor } from '../gate/gate-inputs.js';
+import { type GateInputSources, gateInputsFor } from '../gate/gate-inputs.js';
 import { Gate } from '../gate/pipeline.js';
 import type { KillSwitchState } from '../gate/risk-limits.js';
 import type { GateResult } from '../gate/run-checks.js';
@@ -119,6 +119,8 @@ export class TradingNode {
   private peak: Decimal | null = null;
   private maxDrawdown = Decimal.ZERO;
   private unsubscribeVenue: Unsubscribe | null = null;
+  /** Where {@link checkChild} reads the gate's inputs from (built once: the check runs per child on the hot path). */
+  private readonly gateSources: GateInputSources;
   /** Orders, cancels and records under way (a replay waits for them before the next event). */
   private readonly inFlight = new InFlight((message) => this.halt('ENGINE_BUG', message));
 
@@ -137,6 +139,9 @@ export class TradingNode {
       valuationCurrency: projections.ledger.options.valuationCurrency, markStalenessMs: projections.ledger.options.markStalenessMs,
     });
     this.valuation.updateRates(options.clock.now());
+    this.gateSources = {
+      market, valuation: this.valuation, ledger: projections.ledger, openOrders: () => this.openOrders(), killSwitch: () => this.killSwitch,
+    };
     this.execution = new ExecutionEngine({
       config: options.config, manager: this.manager, clock: options.clock, bus, specs: this.specs,
       marketOf: (symbol) => market.get(symbol),
@@ -335,10 +340,7 @@ export class TradingNode {
   /** The gate, bound to the market and account as they stand: every child passes here before it can leave. */
   private checkChild(order: OrderRequest, now: number, expectedEdgeBps: number | undefined): GateResult {
     const spec = this.specs.get(order.symbol);
-    const inputs = gateInputsFor({
-      market: this.market, valuation: this.valuation, ledger: this.options.projections.ledger,
-      openOrders: () => this.openOrders(), killSwitch: () => this.killSwitch,
-    }, spec ?? this.options.specs[0]!, now, expectedEdgeBps);
+    const inputs = gateInputsFor(this.gateSources, spec ?? this.options.specs[0]!, now, expectedEdgeBps);
     const result = this.gate.check(spec, order, inputs);
     this.bus.publish({ type: 'gate.decision', ts: now, order, result });
     for (const event of result.events) this.bus.publish({ type: 'gate.event', ts: now, event });
