@@ -76,6 +76,8 @@ export class LiveValuation {
   private cachedGross = Decimal.ZERO;
   private cachedRates: CurrencyRates | null = null;
   private now = 0;
+  /** {@link refresh}'s sums per currency. */
+  private readonly perCurrency = new Map<string, Decimal>();
 
   constructor(private readonly ledger: Ledger, specs: readonly InstrumentSpec[], private readonly options: LiveValuationOptions) {
     const byCurrency = new Map<string, InstrumentSpec[]>();
@@ -295,8 +297,10 @@ export class LiveValuation {
     const ledger = this.ledger;
     const valuation = this.options.valuationCurrency;
     const rates = this.cachedRates ?? this.buildRates();
-    // Per currency: cash, plus what the positions of that currency are worth.
-    const perCurrency = new Map<string, Decimal>();
+    // Per currency: cash, plus what the positions of that currency are worth (one map, cleared per refresh: the
+    // refresh runs on the first read after every book event).
+    const perCurrency = this.perCurrency;
+    perCurrency.clear();
     const add = (currency: string, amount: Decimal): void => {
       if (!amount.isZero()) perCurrency.set(currency, (perCurrency.get(currency) ?? Decimal.ZERO).add(amount));
     };
