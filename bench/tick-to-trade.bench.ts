@@ -21,10 +21,7 @@ const SPACING = 20;
  * first few hundred run interpreted, several times slower) and the store's first pages are written.
  */
 const WARM_UP_EVENTS = 60_000;
-/** Rounds of node samples, each followed by a block of floor appends, so drift in the machine affects both alike. */
-const ROUNDS = 5;
-/** Bare fsync-ed appends per round (each a few ms on this disk). */
-const FLOOR_PER_ROUND = 80;
+/** A bare fsync-ed append is taken after each order the node sends, so drift in the disk affects both alike. */
 /** Targets of the decision part (event → gate verdict), µs. */
 const DECISION_P50_MAX_US = 5;
 const DECISION_P99_MAX_US = 25;
@@ -52,23 +49,27 @@ interface Probe {
 }
 
 /**
- * Appends `record` to a file in `dir` and fsyncs it, `count` times: the physical floor under any durable append of that
- * record on this disk. Returns each append's time, µs.
+ * A file in `dir` that one record at a time is appended to and fsynced: the physical floor under any durable append of
+ * that record on this disk.
  */
-function bareFsyncAppends(dir: string, record: Buffer, count: number): number[] {
-  const fd = openSync(path.join(dir, 'floor.log'), 'a');
-  const times: number[] = [];
-  try {
-    for (let k = 0; k < count; k++) {
-      const start = performance.now();
-      writeSync(fd, record);
-      fsyncSync(fd);
-      times.push((performance.now() - start) * 1000);
-    }
-  } finally {
-    closeSync(fd);
+class FloorFile {
+  private readonly fd: number;
+
+  constructor(dir: string) {
+    this.fd = openSync(path.join(dir, 'floor.log'), 'a');
   }
-  return times;
+
+  /** Appends `record` and fsyncs it; returns the time it took, µs. */
+  append(record: Buffer): number {
+    const start = performance.now();
+    writeSync(this.fd, record);
+    fsyncSync(this.fd);
+    return (performance.now() - start) * 1000;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
 }
 
 /**
@@ -82,7 +83,8 @@ function bareFsyncAppends(dir: string, record: Buffer, count: number): number[] 
  * before `onMarket`, the verdict from the bus's `gate.decision`, the venue call from the simulator's `submit` wrapped
  * to note the time. Reported: the decision part (event → gate verdict, every verdict) and the whole path (event →
  * venue call, every order sent), against a bare write + fsync of a record the size of the encoded `OrderSubmitted` to
- * a file in the same folder as the log (the physical floor), measured in alternating rounds in the same run.
+ * a file in the same folder as the log (the physical floor), one after each order the node sent, so the two are
+ * measured under the same state of the disk (its fsync time drifts by 2x over a minute on this machine).
  */
 export const tickToTradeBenchmark: Benchmark = {
   name: 'tick-to-trade',
@@ -139,6 +141,9 @@ export const tickToTradeBenchmark: Benchmark = {
 
       const decisions: number[] = [];
       const wholes: number[] = [];
+      const floor: number[] = [];
+      const floorFile = new FloorFile(dir);
+      let record: Buffer | null = null;
       /** Feeds events [from, to), arming the strategy every SPACING events, as `feed` does (awaiting the order path). */
       const run = async (from: number, to: number, timed: boolean): Promise<void> => {
         for (let k = from; k < to; k++) {
@@ -150,18 +155,16 @@ export const tickToTradeBenchmark: Benchmark = {
           if (node.busy) await node.idle();
           if (!timed) continue;
           if (!Number.isNaN(probe.decided)) decisions.push((probe.decided - probe.start) * 1000);
-          if (!Number.isNaN(probe.called)) wholes.push((probe.called - probe.start) * 1000);
+          if (Number.isNaN(probe.called)) continue;
+          wholes.push((probe.called - probe.start) * 1000);
+          record ??= Buffer.alloc(recordBytes, 'x');
+          floor.push(floorFile.append(record));
         }
       };
 
       await run(0, WARM_UP_EVENTS, false);
-      const floor: number[] = [];
-      const perRound = Math.floor((events.length - WARM_UP_EVENTS) / ROUNDS);
-      for (let round = 0; round < ROUNDS; round++) {
-        const from = WARM_UP_EVENTS + round * perRound;
-        await run(from, from + perRound, true);
-        floor.push(...bareFsyncAppends(dir, Buffer.alloc(recordBytes, 'x'), FLOOR_PER_ROUND));
-      }
+      await run(WARM_UP_EVENTS, events.length, true);
+      floorFile.close();
       await node.stop();
       assembled.close();
       const logged = await store.lastSequence();
